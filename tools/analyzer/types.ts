@@ -1,0 +1,93 @@
+// Plain shapes for talking to a policy pack over the Analyzer protocol, free of protobuf types.
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+/** What the engine calls a property value unknown during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Engine-side signature key and the secret signature, as a secret travels over the wire. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface ProviderResource {
+  type: string;
+  name: string;
+  urn: string;
+  properties: Record<string, unknown>;
+}
+
+/** One resource as the engine sends it: Analyze takes its inputs, AnalyzeStack its outputs. */
+export interface ResourceToAnalyze {
+  type: string;
+  name: string;
+  urn: string;
+  properties: Record<string, unknown>;
+  parent?: string;
+  provider?: ProviderResource;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  protect?: boolean;
+}
+
+export interface Diagnostic {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  message: string;
+  urn: string;
+  enforcementLevel: EnforcementLevel;
+  severity?: string;
+}
+
+export interface NotApplicable {
+  policyName: string;
+  reason: string;
+}
+
+export interface AnalyzeResult {
+  diagnostics: Diagnostic[];
+  notApplicable: NotApplicable[];
+}
+
+export interface Remediation {
+  policyName: string;
+  description: string;
+  /** The new inputs, or undefined when the policy only left a diagnostic. */
+  properties?: Record<string, unknown>;
+  diagnostic?: string;
+}
+
+export interface PolicyConfig {
+  enforcementLevel?: EnforcementLevel;
+  [option: string]: unknown;
+}
+
+export interface PolicyInfo {
+  name: string;
+  displayName: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  severity?: string;
+  framework?: { name: string; version: string; reference: string; specification: string };
+  tags: string[];
+  remediationSteps: string;
+  url: string;
+  configSchema?: { properties: Record<string, unknown>; required: string[] };
+}
+
+export interface AnalyzerInfo {
+  name: string;
+  displayName: string;
+  version: string;
+  supportsConfig: boolean;
+  policies: PolicyInfo[];
+  initialConfig: Record<string, PolicyConfig>;
+}
+
+export interface StackContext {
+  stack?: string;
+  project?: string;
+  organization?: string;
+  tags?: Record<string, string>;
+}
