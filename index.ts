@@ -1,0 +1,9 @@
+// The policy pack. Only this file creates it: a PolicyPack starts its gRPC server at once, and a
+// process may serve only one.
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./policies";
+
+new PolicyPack("cis-cloudtrail", {
+  description: "CIS AWS Foundations Benchmark: CloudTrail enabled in all regions, judged with AWS's own semantics.",
+  policies,
+});

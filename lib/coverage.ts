@@ -1,0 +1,206 @@
+// Which management events a trail records, by AWS's rules: no selectors means all of them,
+// selectors are a union, and each selector covers an event class only if it matches all of it.
+//
+// Management events are split into six classes: read or write, from kms.amazonaws.com, from
+// rdsdata.amazonaws.com (the two sources AWS lets a trail exclude) or from any other source.
+// A coverage is a bit mask of the classes recorded in full.
+
+import { AdvancedSelector, BasicSelector, FieldCondition, FieldSelector, Strings, Trail } from "./trail";
+import { Malformed, Unknown, Value } from "./values";
+
+export const READ_KMS = 1 << 0;
+export const READ_RDSDATA = 1 << 1;
+export const READ_OTHER = 1 << 2;
+export const WRITE_KMS = 1 << 3;
+export const WRITE_RDSDATA = 1 << 4;
+export const WRITE_OTHER = 1 << 5;
+export const READ = READ_KMS | READ_RDSDATA | READ_OTHER;
+export const WRITE = WRITE_KMS | WRITE_RDSDATA | WRITE_OTHER;
+export const ALL_MANAGEMENT = READ | WRITE;
+export const KMS = READ_KMS | WRITE_KMS;
+export const RDSDATA = READ_RDSDATA | WRITE_RDSDATA;
+export const OTHER = READ_OTHER | WRITE_OTHER;
+
+export const SOURCE_CLASSES: Record<string, number> = {
+  "kms.amazonaws.com": KMS,
+  "rdsdata.amazonaws.com": RDSDATA,
+};
+
+/**
+ * Decides unknown values one way for a whole evaluation: optimistic (the unknown turns out
+ * compliant) or pessimistic. Judging a trail both ways tells whether an unknown matters.
+ * Malformed values are never given the benefit of the doubt.
+ */
+export class Assumption {
+  readonly consulted: Unknown[] = [];
+
+  constructor(readonly optimistic: boolean) {}
+
+  /** True when the value is known true, or unknown and assumed true. */
+  holds(value: Value<boolean>): boolean {
+    if (value instanceof Unknown) return this.assume(value);
+    return value === true;
+  }
+
+  assume(unknown: Unknown): boolean {
+    this.consulted.push(unknown);
+    return this.optimistic;
+  }
+}
+
+/** The management event classes a trail records in full. */
+export function managementCoverage(trail: Trail, assumption: Assumption): number {
+  const basic = trail.basicSelectors;
+  const advanced = trail.advancedSelectors;
+  if (basic instanceof Malformed || advanced instanceof Malformed) return 0;
+  if (basic instanceof Unknown || advanced instanceof Unknown) {
+    // Either list could turn out empty, or hold anything.
+    const unknown = basic instanceof Unknown ? basic : (advanced as Unknown);
+    return assumption.assume(unknown) ? ALL_MANAGEMENT : 0;
+  }
+  if (basic.length === 0 && advanced.length === 0) return ALL_MANAGEMENT;
+  // A trail with both kinds is rejected by AWS; it records nothing.
+  if (basic.length > 0 && advanced.length > 0) return 0;
+  let covered = 0;
+  for (const selector of basic) {
+    covered |= covering(selector, assumption, basicCoverage);
+    if (covered === ALL_MANAGEMENT) break;
+  }
+  for (const selector of advanced) {
+    covered |= covering(selector, assumption, advancedCoverage);
+    if (covered === ALL_MANAGEMENT) break;
+  }
+  return covered;
+}
+
+function covering<T>(selector: Value<T>, assumption: Assumption, cover: (s: T, a: Assumption) => number): number {
+  if (selector instanceof Malformed) return 0;
+  if (selector instanceof Unknown) return assumption.assume(selector) ? ALL_MANAGEMENT : 0;
+  return cover(selector, assumption);
+}
+
+function basicCoverage(selector: BasicSelector, assumption: Assumption): number {
+  if (!assumption.holds(selector.includeManagementEvents)) return 0;
+  let covered = readWriteCoverage(selector.readWriteType, assumption);
+  const excluded = selector.excludedSources;
+  if (excluded instanceof Malformed) return 0;
+  if (excluded instanceof Unknown) return assumption.assume(excluded) ? covered : covered & OTHER;
+  for (const source of excluded) {
+    if (source instanceof Malformed) return 0;
+    if (source instanceof Unknown) {
+      if (!assumption.assume(source)) covered &= OTHER;
+      continue;
+    }
+    covered &= ~(SOURCE_CLASSES[source] ?? 0);
+  }
+  return covered;
+}
+
+function readWriteCoverage(readWriteType: Value<string>, assumption: Assumption): number {
+  if (readWriteType instanceof Unknown) return assumption.assume(readWriteType) ? ALL_MANAGEMENT : 0;
+  if (readWriteType === "All") return ALL_MANAGEMENT;
+  if (readWriteType === "ReadOnly") return READ;
+  if (readWriteType === "WriteOnly") return WRITE;
+  return 0;
+}
+
+/** An advanced selector is an AND of its field selectors: each must accept a whole class. */
+function advancedCoverage(selector: AdvancedSelector, assumption: Assumption): number {
+  const fields = selector.fieldSelectors;
+  if (fields instanceof Malformed) return 0;
+  if (fields instanceof Unknown) return assumption.assume(fields) ? ALL_MANAGEMENT : 0;
+  let covered = ALL_MANAGEMENT;
+  for (const field of fields) {
+    if (field instanceof Malformed) return 0;
+    if (field instanceof Unknown) {
+      if (!assumption.assume(field)) return 0;
+      continue;
+    }
+    covered &= fieldCoverage(field, assumption);
+    if (covered === 0) return 0;
+  }
+  return covered;
+}
+
+/** The classes one field selector accepts in full. */
+function fieldCoverage(selector: FieldSelector, assumption: Assumption): number {
+  const field = selector.field;
+  if (field instanceof Malformed) return 0;
+  if (field instanceof Unknown) return assumption.assume(field) ? ALL_MANAGEMENT : 0;
+  if (selector.conditions.length === 0) return ALL_MANAGEMENT;
+  switch (field) {
+    case "eventCategory":
+      // AWS accepts only equals here; anything else was reported and records nothing.
+      if (selector.conditions.some((c) => c.operator !== "equals")) return 0;
+      return accepts(selector.conditions, "Management", assumption) ? ALL_MANAGEMENT : 0;
+    case "readOnly":
+      return (accepts(selector.conditions, "true", assumption) ? READ : 0)
+        | (accepts(selector.conditions, "false", assumption) ? WRITE : 0);
+    case "eventSource":
+      return (accepts(selector.conditions, "kms.amazonaws.com", assumption) ? KMS : 0)
+        | (accepts(selector.conditions, "rdsdata.amazonaws.com", assumption) ? RDSDATA : 0)
+        | (acceptsEveryOtherSource(selector.conditions, assumption) ? OTHER : 0);
+    default:
+      // Any other field (eventName, resources.type, ...) narrows the events a selector matches.
+      return 0;
+  }
+}
+
+/** Every other source passes only conditions that exclude nothing but the two named sources. */
+function acceptsEveryOtherSource(conditions: FieldCondition[], assumption: Assumption): boolean {
+  for (const condition of conditions) {
+    if (condition.operator !== "notEquals") return false;
+    const values = condition.values;
+    if (values instanceof Malformed) return false;
+    if (values instanceof Unknown) {
+      if (!assumption.assume(values)) return false;
+      continue;
+    }
+    for (const value of values) {
+      if (value instanceof Malformed) return false;
+      if (value instanceof Unknown) {
+        if (!assumption.assume(value)) return false;
+      } else if (!(value in SOURCE_CLASSES)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** Whether a value passes every condition of a field selector. */
+function accepts(conditions: FieldCondition[], value: string, assumption: Assumption): boolean {
+  return conditions.every((condition) => conditionHolds(condition, value, assumption));
+}
+
+type Test = (value: string, operand: string) => boolean;
+
+const TESTS: Record<FieldCondition["operator"], { test: Test; negated: boolean }> = {
+  equals: { test: (v, o) => v === o, negated: false },
+  notEquals: { test: (v, o) => v === o, negated: true },
+  startsWith: { test: (v, o) => v.startsWith(o), negated: false },
+  notStartsWith: { test: (v, o) => v.startsWith(o), negated: true },
+  endsWith: { test: (v, o) => v.endsWith(o), negated: false },
+  notEndsWith: { test: (v, o) => v.endsWith(o), negated: true },
+};
+
+/**
+ * A positive operator holds when some operand matches the value; a negated one when none does.
+ * Unknown operands are decided by the assumption; malformed ones never help the trail.
+ */
+function conditionHolds(condition: FieldCondition, value: string, assumption: Assumption): boolean {
+  const operands = condition.values;
+  if (operands instanceof Malformed) return false;
+  if (operands instanceof Unknown) return assumption.assume(operands);
+  const { test, negated } = TESTS[condition.operator];
+  let unknown: Unknown | undefined;
+  for (const operand of operands) {
+    if (operand instanceof Unknown) unknown ??= operand;
+    else if (operand instanceof Malformed) {
+      if (negated) return false;
+    } else if (test(value, operand)) {
+      return !negated;
+    }
+  }
+  return unknown ? assumption.assume(unknown) : negated;
+}

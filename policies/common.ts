@@ -1,0 +1,173 @@
+// Glue shared by the policies: reading props through the SDK's proxy, policy metadata, and
+// reading each policy's configuration with its defaults.
+
+import {
+  PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs,
+  UnknownValueError,
+} from "@pulumi/policy";
+import { ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf } from "../lib/trail";
+import { UNKNOWN_VALUE, Unknown, Value } from "../lib/values";
+
+/** Deeper than any trail's properties go; past it a value is treated as unreadable. */
+const MAX_DEPTH = 32;
+const UNREADABLE = Symbol("unreadable");
+
+/**
+ * Copies props out of @pulumi/policy's unknown-checking proxy into plain values. The proxy throws
+ * on reading an unknown value, which would turn the whole policy into one vague advisory; here each
+ * unknown becomes the engine's sentinel again, so the rules can tell whether it decides anything.
+ */
+export function plainProps(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_DEPTH) return UNREADABLE;
+  const read = (get: () => unknown): unknown => {
+    try {
+      return plainProps(get(), depth + 1);
+    } catch (e) {
+      return e instanceof UnknownValueError ? UNKNOWN_VALUE : UNREADABLE;
+    }
+  };
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = read(() => value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = read(() => (value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** The trail behind a resource, or undefined for any other resource type. */
+export function trailOf(type: string, props: unknown): ParsedTrail | undefined {
+  const kind = trailKindOf(type);
+  return kind ? parseTrail(kind, plainProps(props)) : undefined;
+}
+
+export const TRAIL_TYPE_LIST = TRAIL_TYPES.join(" or ");
+
+export const CIS_V3 = "3.0.0";
+export const CIS_NAME = "CIS Amazon Web Services Foundations Benchmark";
+
+export function cisFramework(version: string, reference: string, specification: string): PolicyComplianceFramework {
+  return { name: CIS_NAME, version, reference, specification };
+}
+
+/** The object form of reportViolation that @pulumi/policy 1.21 accepts at run time, untyped. */
+type ReportWithLevel = (violation: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
+
+/**
+ * Reports that a value unknown at preview decides the verdict: advisory whatever the policy's
+ * level, so a preview is never blocked on a guess, and never silent. (Throwing UnknownValueError
+ * would also give an advisory, but one that names neither the trail nor what `pulumi up` does.)
+ */
+export function reportUnknown(report: ReportViolation, message: string, urn?: string): void {
+  (report as unknown as ReportWithLevel)({ message, urn, enforcementLevel: "advisory" });
+}
+
+/** "trail "main"": the logical name, never a property value (which could be a secret). */
+export function trailLabel(name: string): string {
+  return `trail "${name}"`;
+}
+
+// ---- configuration ----
+
+export const exemptTrailsSchema = {
+  type: "array",
+  items: { type: "string" },
+  default: [],
+  description: "Trails this policy skips, by logical resource name or URN (for example a data-events-only trail).",
+} as const;
+
+export interface ConfigReader {
+  /** Problems with the configuration, reported as violations: a bad config never silently passes. */
+  problems: string[];
+  boolean(key: string, fallback: boolean): boolean;
+  strings(key: string, fallback: string[], allowed?: readonly string[]): string[];
+  choice<T extends string>(key: string, fallback: T, allowed: readonly T[]): T;
+  string(key: string, fallback: string): string;
+}
+
+/** Reads options, applying the schema defaults the CLI fills only when a config is given. */
+export function readConfig(args: { getConfig<T extends object>(): T }): ConfigReader {
+  const config = args.getConfig<Record<string, unknown>>() ?? {};
+  const problems: string[] = [];
+  const get = (key: string) => config[key];
+  return {
+    problems,
+    boolean(key, fallback) {
+      const value = get(key);
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === "boolean") return value;
+      problems.push(`config option ${key} must be true or false`);
+      return fallback;
+    },
+    strings(key, fallback, allowed) {
+      const value = get(key);
+      if (value === undefined || value === null) return fallback;
+      if (Array.isArray(value) && value.every((v) => typeof v === "string" && (!allowed || allowed.includes(v)))) {
+        return value as string[];
+      }
+      problems.push(`config option ${key} must be a list of ${allowed ? allowed.join(" or ") : "strings"}`);
+      return fallback;
+    },
+    choice(key, fallback, allowed) {
+      const value = get(key);
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as typeof fallback;
+      problems.push(`config option ${key} must be one of ${allowed.join(", ")}`);
+      return fallback;
+    },
+    string(key, fallback) {
+      const value = get(key);
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === "string" && value.length > 0) return value;
+      problems.push(`config option ${key} must be a non-empty string`);
+      return fallback;
+    },
+  };
+}
+
+/** Reports configuration problems; true when there were any (the policy then stops). */
+export function reportConfigProblems(config: ConfigReader, report: ReportViolation, urn?: string): boolean {
+  if (config.problems.length === 0) return false;
+  report(`Invalid policy configuration: ${config.problems.join("; ")}.`, urn);
+  return true;
+}
+
+export function isExempt(args: Pick<ResourceValidationArgs, "name" | "urn">, exempt: string[]): boolean {
+  return exempt.includes(args.name) || exempt.includes(args.urn);
+}
+
+export function schema(properties: PolicyConfigSchema["properties"]): PolicyConfigSchema {
+  return { properties };
+}
+
+/**
+ * Shared body of the per-trail setting policies: skip exempt trails and trails the validity policy
+ * already fails, report a missing setting, and report an unknown one as advisory.
+ */
+export function checkTrailSetting(
+  setting: (trail: Trail) => Value<boolean>,
+  missing: (label: string) => string,
+): ResourceValidation {
+  return (args, reportViolation) => {
+    const parsed = trailOf(args.type, args.props);
+    if (!parsed || parsed.problems.length > 0) return;
+    const config = readConfig(args);
+    const exempt = config.strings("exemptTrails", []);
+    if (reportConfigProblems(config, reportViolation) || isExempt(args, exempt)) return;
+    const value = setting(parsed.trail);
+    const label = trailLabel(args.name);
+    if (value instanceof Unknown) {
+      reportUnknown(reportViolation,
+        `The ${label} cannot be judged at preview: ${value.path} is unknown until deploy. \`pulumi up\` checks it again.`);
+    } else if (value !== true) {
+      reportViolation(missing(label));
+    }
+  };
+}
+
+/** A string setting counts as set when present, even if its value is only known at deploy. */
+export function isSet(value: Value<string> | undefined): boolean {
+  return value instanceof Unknown || (typeof value === "string" && value.length > 0);
+}

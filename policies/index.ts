@@ -1,0 +1,17 @@
+// Every policy of the pack, in the order the CLI lists them.
+import { Policies } from "@pulumi/policy";
+import { stackHasCisTrail } from "./stack-has-cis-trail";
+import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
+import { trailKmsEncryption } from "./trail-kms-encryption";
+import { trailLogFileValidation } from "./trail-log-file-validation";
+import { trailMeetsCisAlone } from "./trail-meets-cis-alone";
+import { trailValidConfiguration } from "./trail-valid-configuration";
+
+export const policies: Policies = [
+  stackHasCisTrail,
+  trailValidConfiguration,
+  trailMeetsCisAlone,
+  trailLogFileValidation,
+  trailKmsEncryption,
+  trailCloudWatchLogs,
+];

@@ -1,0 +1,63 @@
+/**
+ * Each trail, on its own, is logging, multi-region, includes global service events and records all
+ * management events, read and write. Advisory by default: a single-region data-events trail beside a
+ * compliant trail is legitimate. The stack policy aws-cloudtrail-stack-has-cis-trail is what blocks.
+ *
+ * Severity: medium. Framework: CIS AWS Foundations Benchmark v3.0.0, control 3.1.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
+ */
+
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { Requirements, describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
+import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE } from "../lib/trail";
+import {
+  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, reportConfigProblems, reportUnknown, schema,
+  trailLabel, trailOf,
+} from "./common";
+
+export const trailMeetsCisAlone: ResourceValidationPolicy = {
+  name: "aws-cloudtrail-trail-meets-cis",
+  description:
+    "Each CloudTrail trail should be logging, multi-region, include global service events and record all " +
+    "management events, read and write.",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  framework: cisFramework(CIS_V3, "3.1", "Ensure CloudTrail is enabled in all regions"),
+  tags: ["cloudtrail", "logging"],
+  remediationSteps:
+    "Set isMultiRegionTrail, enableLogging and includeGlobalServiceEvents to true and record all management " +
+    "events, or list the trail in exemptTrails if it is meant for data events only.",
+  url: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html",
+  configSchema: schema({
+    allowedExcludedEventSources: {
+      type: "array",
+      items: { type: "string", enum: [...MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE] },
+      uniqueItems: true,
+      default: [],
+      description: "Management event sources a trail may exclude and still pass.",
+    },
+    requireGlobalServiceEvents: { type: "boolean", default: true, description: "Require includeGlobalServiceEvents." },
+    exemptTrails: exemptTrailsSchema,
+  }),
+  validateResource: (args, reportViolation) => {
+    const parsed = trailOf(args.type, args.props);
+    if (!parsed) return;
+    const config = readConfig(args);
+    const requirements: Requirements = {
+      allowedExcludedSources: config.strings("allowedExcludedEventSources", [],
+        MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE) as ExcludableSource[],
+      requireGlobalServiceEvents: config.boolean("requireGlobalServiceEvents", true),
+    };
+    const exempt = config.strings("exemptTrails", []);
+    if (reportConfigProblems(config, reportViolation) || isExempt(args, exempt)) return;
+    const verdict = judgeTrail(parsed, requirements);
+    const label = trailLabel(args.name);
+    if (verdict.status === "noncompliant") {
+      reportViolation(`The ${label} ${describeGaps(verdict.gaps)}. To fix: ${describeFixes(verdict.gaps)}.`);
+    } else if (verdict.status === "unknown") {
+      reportUnknown(reportViolation,
+        `The ${label} cannot be judged at preview: ${listOf(verdict.unknowns, 5)} is unknown until deploy. ` +
+        "`pulumi up` checks it again with the real values.");
+    }
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * Every trail has a configuration AWS accepts and values of the expected types: one kind of event
+ * selector, global service events on a multi-region trail, exact readWriteType names, equals-only
+ * eventCategory conditions, no null entries. A malformed trail fails closed here instead of being
+ * guessed at.
+ *
+ * Severity: high. Supports CIS AWS Foundations Benchmark v3.0.0 control 3.1.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html
+ */
+
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { listOf } from "../lib/cis";
+import { CIS_V3, cisFramework, reportUnknown, trailLabel, trailOf } from "./common";
+
+/** Enough to fix a trail, without flooding the output when thousands of entries are wrong. */
+const MOST_PROBLEMS_SHOWN = 10;
+
+export const trailValidConfiguration: ResourceValidationPolicy = {
+  name: "aws-cloudtrail-trail-valid-configuration",
+  description: "CloudTrail trails must have a configuration AWS accepts, with values of the expected types.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  framework: cisFramework(CIS_V3, "3.1", "Ensure CloudTrail is enabled in all regions"),
+  tags: ["cloudtrail", "validation"],
+  remediationSteps:
+    "Fix each property the message names: use either eventSelectors or advancedEventSelectors, not both; keep " +
+    "includeGlobalServiceEvents true on a multi-region trail; write readWriteType exactly as ReadOnly, WriteOnly " +
+    "or All; use only equals on eventCategory; remove null entries.",
+  url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html",
+  validateResource: (args, reportViolation) => {
+    const parsed = trailOf(args.type, args.props);
+    if (!parsed) return;
+    const label = trailLabel(args.name);
+    if (parsed.problems.length > 0) {
+      const shown = parsed.problems.slice(0, MOST_PROBLEMS_SHOWN).map((p) => `${p.path} ${p.message}`);
+      const more = parsed.problems.length - shown.length;
+      reportViolation(
+        `The ${label} has a configuration AWS rejects or that cannot be read: ${shown.join("; ")}` +
+        (more > 0 ? `; and ${more} more problems` : "") + ".");
+      return;
+    }
+    if (parsed.undecided.length > 0) {
+      reportUnknown(reportViolation,
+        `The ${label} may be rejected by AWS: ${listOf(parsed.undecided.map((u) => u.path))} is unknown at ` +
+        "preview, and a multi-region trail must include global service events. `pulumi up` checks it again.");
+    }
+  },
+};
