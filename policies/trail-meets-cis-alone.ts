@@ -9,10 +9,11 @@
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Requirements, describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
-import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE } from "../lib/trail";
+import { remediateTrail } from "../lib/remediate";
+import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, reportConfigProblems, reportUnknown, schema,
-  trailLabel, trailOf,
+  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, plainProps, readConfig, reportConfigProblems, reportUnknown,
+  schema, trailLabel, trailOf,
 } from "./common";
 
 export const trailMeetsCisAlone: ResourceValidationPolicy = {
@@ -39,6 +40,21 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     requireGlobalServiceEvents: { type: "boolean", default: true, description: "Require includeGlobalServiceEvents." },
     exemptTrails: exemptTrailsSchema,
   }),
+  // With enforcementLevel "remediate", the engine applies these changes before deploying.
+  remediateResource: (args) => {
+    const kind = trailKindOf(args.type);
+    if (!kind) return undefined;
+    const config = readConfig(args);
+    const allowed = config.strings("allowedExcludedEventSources", [], MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE);
+    const exempt = config.strings("exemptTrails", []);
+    if (config.problems.length > 0 || isExempt(args, exempt)) return undefined;
+    const remediation = remediateTrail(kind, plainProps(args.props), allowed);
+    if (!remediation) return undefined;
+    // Assigning through the SDK's proxy keeps any secret property secret.
+    const props = args.props as Record<string, unknown>;
+    for (const [key, value] of Object.entries(remediation.changes)) props[key] = value;
+    return props;
+  },
   validateResource: (args, reportViolation) => {
     const parsed = trailOf(args.type, args.props);
     if (!parsed) return;
