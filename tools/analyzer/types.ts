@@ -27,6 +27,12 @@ export interface ResourceToAnalyze {
   dependencies?: string[];
   propertyDependencies?: Record<string, string[]>;
   protect?: boolean;
+  ignoreChanges?: string[];
+  deleteBeforeReplace?: boolean;
+  additionalSecretOutputs?: string[];
+  aliases?: string[];
+  /** Seconds, as the engine sends them; absent means 0. */
+  customTimeouts?: { create?: number; update?: number; delete?: number };
 }
 
 export interface Diagnostic {
@@ -69,6 +75,7 @@ export interface PolicyInfo {
   description: string;
   enforcementLevel: EnforcementLevel;
   severity?: string;
+  policyType?: "resource" | "stack";
   framework?: { name: string; version: string; reference: string; specification: string };
   tags: string[];
   remediationSteps: string;
@@ -79,6 +86,7 @@ export interface PolicyInfo {
 export interface AnalyzerInfo {
   name: string;
   displayName: string;
+  description?: string;
   version: string;
   supportsConfig: boolean;
   policies: PolicyInfo[];
@@ -90,4 +98,8 @@ export interface StackContext {
   project?: string;
   organization?: string;
   tags?: Record<string, string>;
+  dryRun?: boolean;
+  /** Stack config as the engine sends it: "project:key" to the value as a string. */
+  config?: Record<string, string>;
+  configSecretKeys?: string[];
 }
