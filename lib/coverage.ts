@@ -5,7 +5,7 @@
 // rdsdata.amazonaws.com (the two sources AWS lets a trail exclude) or from any other source.
 // A coverage is a bit mask of the classes recorded in full.
 
-import { AdvancedSelector, BasicSelector, FieldCondition, FieldSelector, Strings, Trail } from "./trail";
+import { AdvancedSelector, BasicSelector, FieldCondition, FieldSelector, Trail } from "./trail";
 import { Malformed, Unknown, Value } from "./values";
 
 export const READ_KMS = 1 << 0;

@@ -3,7 +3,7 @@ import { Requirements, TrailInStack, TrailVerdict, describeGaps, judgeStack, jud
 import { TrailKind, parseTrail } from "../../lib/trail";
 import {
   ClassicTrailProps, MANAGEMENT, NativeTrailProps, READ_ONLY, S3_DATA, UNKNOWN, WRITE_ONLY, compliantClassic,
-  compliantNative, malformed,
+  compliantNative, malformed, unknownAtPreview,
 } from "./fixtures";
 
 const KMS_ALLOWED: Requirements = { allowedExcludedSources: ["kms.amazonaws.com"], requireGlobalServiceEvents: true };
@@ -122,7 +122,7 @@ describe("a trail that does not meet CIS 3.1", () => {
     }), "records only read management events"],
     ["several gaps at once", classic({ isMultiRegionTrail: false, enableLogging: false, eventSelectors: [{ readWriteType: "ReadOnly" }] }),
       "is not logging, is single-region and records only read management events"],
-    ["an unknown value does not save a trail that fails anyway", classic({ isMultiRegionTrail: UNKNOWN, enableLogging: false }),
+    ["an unknown value does not save a trail that fails anyway", classic({ isMultiRegionTrail: unknownAtPreview<boolean>(), enableLogging: false }),
       "is not logging"],
   ];
   test.each(cases)("%s", (...[, props, gaps, requirements]) => {
@@ -136,9 +136,9 @@ describe("a trail that does not meet CIS 3.1", () => {
 
 describe("a trail whose verdict waits for deploy", () => {
   const cases: [string, ClassicTrailProps, string[]][] = [
-    ["isMultiRegionTrail unknown at preview", classic({ isMultiRegionTrail: UNKNOWN }), ["isMultiRegionTrail"]],
-    ["enableLogging unknown at preview", classic({ enableLogging: UNKNOWN }), ["enableLogging"]],
-    ["the whole selector list computed from another resource", classic({ eventSelectors: UNKNOWN }), ["eventSelectors"]],
+    ["isMultiRegionTrail unknown at preview", classic({ isMultiRegionTrail: unknownAtPreview<boolean>() }), ["isMultiRegionTrail"]],
+    ["enableLogging unknown at preview", classic({ enableLogging: unknownAtPreview<boolean>() }), ["enableLogging"]],
+    ["the whole selector list computed from another resource", classic({ eventSelectors: unknownAtPreview<[]>() }), ["eventSelectors"]],
     ["readWriteType unknown", classic({ eventSelectors: [{ readWriteType: UNKNOWN }] }), ["eventSelectors[0].readWriteType"]],
     ["an advanced readOnly value unknown", classic({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: [UNKNOWN] }] }],
@@ -184,7 +184,7 @@ describe("a configuration AWS rejects or that has the wrong types fails closed",
   });
 
   test("an unknown flag that could make AWS reject the trail is undecided, not a problem", () => {
-    const parsed = parseTrail("aws", classic({ includeGlobalServiceEvents: UNKNOWN }));
+    const parsed = parseTrail("aws", classic({ includeGlobalServiceEvents: unknownAtPreview<boolean>() }));
     expect(parsed.problems).toEqual([]);
     expect(parsed.undecided.map((u) => u.path)).toEqual(["includeGlobalServiceEvents"]);
   });
@@ -211,7 +211,7 @@ describe("aws-native trails follow the same AWS rules", () => {
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", startsWith: ["ec2"] }] }],
     }), "noncompliant"],
     ["KMS events excluded", native({ eventSelectors: [{ excludeManagementEventSources: ["kms.amazonaws.com"] }] }), "noncompliant"],
-    ["isMultiRegionTrail unknown", native({ isMultiRegionTrail: UNKNOWN }), "unknown"],
+    ["isMultiRegionTrail unknown", native({ isMultiRegionTrail: unknownAtPreview<boolean>() }), "unknown"],
     ["isLogging missing, though aws-native requires it", malformed<NativeTrailProps>({ s3BucketName: "b", isMultiRegionTrail: true }), "noncompliant"],
   ];
   test.each(cases)("%s", (_name, props, status) => {
@@ -260,12 +260,12 @@ describe("the stack has one trail that meets CIS 3.1", () => {
   });
 
   test("an unknown trail does not block when another trail already complies", () => {
-    expect(judgeStack([trail("later", classic({ isMultiRegionTrail: UNKNOWN })), trail("main", compliantClassic)]).status)
+    expect(judgeStack([trail("later", classic({ isMultiRegionTrail: unknownAtPreview<boolean>() })), trail("main", compliantClassic)]).status)
       .toBe("compliant");
   });
 
   test("an unknown trail alone waits for deploy", () => {
-    expect(judgeStack([trail("later", classic({ isMultiRegionTrail: UNKNOWN }))])).toMatchObject({
+    expect(judgeStack([trail("later", classic({ isMultiRegionTrail: unknownAtPreview<boolean>() }))])).toMatchObject({
       status: "unknown", candidates: [{ trail: { name: "later" }, unknowns: ["isMultiRegionTrail"] }],
     });
   });

@@ -33,3 +33,8 @@ export const S3_DATA = [
   { field: "eventCategory", equals: ["Data"] },
   { field: "resources.type", equals: ["AWS::S3::Object"] },
 ];
+
+/** The unknown sentinel where a typed fixture expects another type (a flag, a list). */
+export function unknownAtPreview<T>(): T {
+  return UNKNOWN as unknown as T;
+}
