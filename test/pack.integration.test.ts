@@ -318,3 +318,63 @@ describe("remediation (enforcement level remediate)", () => {
     expect(await pack.remediate(unknown)).toEqual([]);
   });
 });
+
+describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
+  const NATIVE = "aws-native:cloudtrail:Trail";
+  const nativeFull = {
+    s3BucketName: "audit-logs", isLogging: true, isMultiRegionTrail: true, enableLogFileValidation: true,
+    kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/1",
+    cloudWatchLogsLogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:trail:*",
+  };
+  const native = (changes: Record<string, unknown>) => trail("native", { ...nativeFull, ...changes }, NATIVE);
+
+  test("a fully configured native trail gets no diagnostic, alone or in its stack", async () => {
+    expect((await pack.analyze(native({}))).diagnostics).toEqual([]);
+    expect((await pack.analyzeStack([native({})])).diagnostics).toEqual([]);
+  });
+
+  test.each([
+    ["not logging", { isLogging: false }, "is not logging", "set isLogging: true"],
+    ["single-region", { isMultiRegionTrail: false }, "is single-region", "set isMultiRegionTrail: true"],
+    ["a read-only basic selector", { eventSelectors: [{ readWriteType: "ReadOnly" }] }, "records only read management events",
+      "record all management events"],
+    ["a read-only advanced selector", { advancedEventSelectors: [{ fieldSelectors: [
+      { field: "eventCategory", equals: ["Management"] }, { field: "readOnly", equals: ["true"] }] }] },
+    "records only read management events", "record all management events"],
+    ["RDS Data API events excluded", { eventSelectors: [{ excludeManagementEventSources: ["rdsdata.amazonaws.com"] }] },
+      "from rdsdata.amazonaws.com", "record all management events"],
+    ["a management selector narrowed with the singular startsWith", { advancedEventSelectors: [{ fieldSelectors: [
+      { field: "eventCategory", equals: ["Management"] }, { field: "eventSource", startsWith: ["ec2."] }] }] },
+    "records no management events", "record all management events"],
+  ])("%s is blocked by the stack policy", async (_name, change, text, fix) => {
+    const d = only(await pack.analyzeStack([native(change)]), STACK);
+    expect(d).toMatchObject({ enforcementLevel: "mandatory", urn: `urn:pulumi:dev::audit::${NATIVE}::native` });
+    expect(d.message).toContain(text);
+    expect(d.message).toContain(`To fix: ${fix}`);
+  });
+
+  test("an unknown isLogging is advisory", async () => {
+    expect(only(await pack.analyzeStack([native({ isLogging: UNKNOWN })]), STACK)).toMatchObject({ enforcementLevel: "advisory" });
+  });
+
+  test("a missing isLogging, which aws-native requires, fails closed", async () => {
+    const withoutLogging = Object.fromEntries(Object.entries(nativeFull).filter(([key]) => key !== "isLogging"));
+    const result = await pack.analyze(trail("native", withoutLogging, NATIVE));
+    expect(only(result, VALID).message).toContain("isLogging is required and not set");
+  });
+
+  test("a mixed stack passes on its compliant native trail", async () => {
+    const result = await pack.analyzeStack([trail("classic", { s3BucketName: "b" }), native({})]);
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  test("remediation fixes a native trail with its own property names", async () => {
+    await pack.configure({ [MEETS]: { enforcementLevel: "remediate" } });
+    const broken = native({ isLogging: false, isMultiRegionTrail: false, eventSelectors: [{ readWriteType: "WriteOnly" }] });
+    const [remediation] = await pack.remediate(broken);
+    expect(remediation.properties).toMatchObject({ isLogging: true, isMultiRegionTrail: true, eventSelectors: [{ readWriteType: "All" }] });
+    const fixed = { ...broken, properties: remediation.properties ?? {} };
+    expect((await pack.analyze(fixed)).diagnostics).toEqual([]);
+    expect((await pack.analyzeStack([fixed])).diagnostics).toEqual([]);
+  });
+});
