@@ -1,0 +1,46 @@
+// The README documents every policy and option exactly as the pack defines them, so the docs
+// cannot drift from the code.
+import * as fs from "fs";
+import * as path from "path";
+import { Policy } from "@pulumi/policy";
+import { policies } from "../policies";
+
+const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+
+/** Rows of the first table after a heading, as arrays of trimmed cells. */
+function tableAfter(heading: string): string[][] {
+  const start = README.indexOf(`${heading}\n`);
+  if (start < 0) return [];
+  const lines = README.slice(start).split("\n").slice(1);
+  const next = lines.findIndex((l) => l.startsWith("#"));
+  return lines.slice(0, next < 0 ? undefined : next)
+    .filter((l) => l.startsWith("|") && !/^\|\s*-/.test(l))
+    .slice(1)
+    .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+}
+
+const unquote = (cell: string) => cell.replace(/^`|`$/g, "");
+
+describe("README", () => {
+  test("the policies table lists every policy with its kind, level, severity and CIS control", () => {
+    const rows = tableAfter("## Policies");
+    expect(rows.map((r) => unquote(r[0]))).toEqual(policies.map((p) => p.name));
+    for (const [name, kind, level, severity, control] of rows) {
+      const policy = policies.find((p) => p.name === unquote(name)) as Policy & { validateStack?: unknown };
+      expect(kind.startsWith(policy.validateStack ? "stack" : "resource")).toBe(true);
+      expect(level).toBe(policy.enforcementLevel);
+      expect(severity).toBe(policy.severity);
+      expect(control.split(" ")[0]).toBe(policy.framework?.reference);
+    }
+  });
+
+  test.each(policies.map((p) => [p.name, p] as const))("documents every option of %s with its default", (name, policy) => {
+    const rows = tableAfter(`### \`${name}\``);
+    const properties = policy.configSchema?.properties ?? {};
+    expect(rows.map((r) => unquote(r[0])).sort()).toEqual(Object.keys(properties).sort());
+    for (const [option, , defaultCell] of rows) {
+      const schema = properties[unquote(option)] as { default?: unknown };
+      expect({ option, default: JSON.parse(unquote(defaultCell)) }).toEqual({ option, default: schema.default });
+    }
+  });
+});
