@@ -1,0 +1,100 @@
+// Offline policy preview: run a Pulumi program under mocks (or read a stack export) and send what it
+// declares through a policy pack over the Analyzer protocol, as `pulumi preview --policy-pack` would.
+
+import * as path from "path";
+import * as fs from "fs";
+
+import { PolicyConfig } from "../analyzer/types";
+import { analyzeWith, checkPackDir, runPolicies, startPack } from "./analyze";
+import { PreviewError } from "./errors";
+import { loadProject } from "./project";
+import { ProgramRun, runProject, RunProgramOptions } from "./program";
+import { buildReport, PreviewReport } from "./report";
+import { readStateExport } from "./state";
+
+export { PreviewError } from "./errors";
+export { loadProject } from "./project";
+export type { ProgramProject } from "./project";
+export { runProgram, runProject } from "./program";
+export type { ProgramRun, RunProgramOptions } from "./program";
+export { readStateExport, parseStateExport } from "./state";
+export type { StateRun } from "./state";
+export { runPolicies, analyzeWith } from "./analyze";
+export type { PolicyRun, PolicyRunOptions, ReportedDiagnostic } from "./analyze";
+export { readPolicyPackConfig, parsePolicyPackConfig, checkPolicyPackConfig } from "./config";
+export { buildReport, formatText, toJson, exitCode, summaryLine } from "./report";
+export type { PreviewReport } from "./report";
+export { toAnalyzerResource } from "./resources";
+export type { PreviewResource } from "./resources";
+export { answerInvoke, renderPolicyDocument } from "./mocks";
+
+export interface PreviewOptions {
+  /** The policy pack directory; the pack this tool belongs to by default. */
+  packDir?: string;
+  policyConfig?: Record<string, PolicyConfig>;
+  policyConfigFile?: string;
+}
+
+/** The directory of the policy pack this tool is part of: the nearest one above this file. */
+export function defaultPackDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) {
+      throw new PreviewError("cannot find the policy pack this tool belongs to; name one with --policy-pack");
+    }
+  }
+}
+
+export async function previewProgram(dir: string, options: PreviewOptions & RunProgramOptions = {}): Promise<PreviewReport> {
+  const project = loadProject(dir, options);
+  const packDirArg = options.packDir ?? defaultPackDir();
+  checkPackDir(packDirArg);
+  // The pack starts while the program runs: both take a second or two to load their SDKs.
+  const starting = startPack(packDirArg);
+  starting.catch(() => undefined);
+  let run: ProgramRun;
+  try {
+    run = await runProject(project, options);
+  } catch (err) {
+    await starting.then(
+      ({ client }) => client.close(),
+      () => undefined,
+    );
+    throw err;
+  }
+  const { client, dir: packDir } = await starting;
+  try {
+    const policies = await analyzeWith(client, packDir, run.resources, {
+      packDir,
+      config: options.policyConfig,
+      configFile: options.policyConfigFile,
+      stack: project.stack,
+      project: project.name,
+      organization: project.organization,
+      applyRemediations: true,
+    });
+    return buildReport(
+      { kind: "program", dir: project.dir, project: project.name, stack: project.stack, durationMs: run.durationMs },
+      policies,
+      project.warnings,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+export async function previewState(file: string, options: PreviewOptions = {}): Promise<PreviewReport> {
+  const state = readStateExport(file);
+  const policies = await runPolicies(state.resources, {
+    packDir: options.packDir ?? defaultPackDir(),
+    config: options.policyConfig,
+    configFile: options.policyConfigFile,
+    stack: state.stack,
+    project: state.project,
+    organization: state.organization ?? "organization",
+    applyRemediations: false,
+  });
+  return buildReport({ kind: "state", file: path.resolve(file), project: state.project, stack: state.stack }, policies, state.warnings);
+}

@@ -1,0 +1,140 @@
+// Runs a Pulumi program under mocks in a child process and returns the resources it registers.
+//
+// A child process, rather than this one: the program gets a fresh module cache and its own
+// @pulumi/pulumi runtime state, and a program that calls process.exit, leaves handles open or hangs
+// cannot take the CLI (or a test runner) down with it.
+
+import * as fs from "fs";
+import * as path from "path";
+import { fork } from "child_process";
+
+import { PreviewError } from "./errors";
+import { loadProject, ProgramProject, ProjectOptions } from "./project";
+import { WorkerJob, WorkerMessage } from "./protocol";
+import { fromRegistrations, PreviewResource } from "./resources";
+
+export interface RunProgramOptions extends ProjectOptions {
+  /** Give up on a program that has not finished after this long (default 5 minutes). */
+  timeoutMs?: number;
+  /** Called as resources are registered, with the count so far. */
+  onProgress?(registered: number): void;
+  /** The program's own stdout and stderr (default: this process's stderr). */
+  onOutput?(chunk: Buffer): void;
+}
+
+export interface ProgramRun {
+  project: ProgramProject;
+  resources: PreviewResource[];
+  /** Version of the @pulumi/pulumi the program ran with. */
+  sdkVersion: string;
+  durationMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** The compiled worker: next to this file when running from bin/, else in bin/ of the source tree. */
+export function workerPath(): string {
+  const candidates = [
+    path.join(__dirname, "worker.js"),
+    path.resolve(__dirname, "..", "..", "bin", "tools", "preview", "worker.js"),
+  ];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) {
+    throw new PreviewError("the preview tool is not built: run npm run build");
+  }
+  return found;
+}
+
+export function runProgram(dir: string, options: RunProgramOptions = {}): Promise<ProgramRun> {
+  const project = loadProject(dir, options);
+  return runProject(project, options);
+}
+
+export function runProject(project: ProgramProject, options: RunProgramOptions = {}): Promise<ProgramRun> {
+  const job: WorkerJob = {
+    projectDir: project.dir,
+    entry: project.entry,
+    esm: project.esm,
+    typescript: project.typescript,
+    project: project.name,
+    stack: project.stack,
+    organization: project.organization,
+    config: project.config,
+    secretKeys: project.secretKeys,
+  };
+  const started = Date.now();
+  const output = options.onOutput ?? ((chunk: Buffer) => process.stderr.write(chunk));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  return new Promise<ProgramRun>((resolve, reject) => {
+    const child = fork(workerPath(), [JSON.stringify(job)], {
+      cwd: project.dir,
+      // The environment the Node.js language host gives a program, in preview mode.
+      env: {
+        ...process.env,
+        PULUMI_NODEJS_PROJECT: project.name,
+        PULUMI_NODEJS_STACK: project.stack,
+        PULUMI_NODEJS_ORGANIZATION: project.organization,
+        PULUMI_NODEJS_ROOT_DIRECTORY: project.dir,
+        PULUMI_NODEJS_DRY_RUN: "true",
+        PULUMI_CONFIG: JSON.stringify(project.config),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(project.secretKeys),
+      },
+      execArgv: ["--enable-source-maps"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      }
+    };
+    const timer = setTimeout(() => {
+      settle(() => reject(new PreviewError(`the program did not finish within ${Math.round(timeoutMs / 1000)}s`)));
+      child.kill("SIGKILL");
+    }, timeoutMs);
+
+    child.stdout?.on("data", output);
+    child.stderr?.on("data", output);
+    child.on("message", (message: WorkerMessage) => {
+      switch (message.kind) {
+        case "progress":
+          options.onProgress?.(message.registered);
+          break;
+        case "error":
+          settle(() => reject(new PreviewError(message.message)));
+          break;
+        case "done":
+          settle(() =>
+            resolve({
+              project,
+              resources: fromRegistrations(message.registrations, {
+                stack: project.stack,
+                project: project.name,
+                config: project.config,
+                types: message.types,
+              }),
+              sdkVersion: message.sdkVersion,
+              durationMs: Date.now() - started,
+            }),
+          );
+          break;
+      }
+    });
+    child.on("error", (err) => settle(() => reject(new PreviewError(`cannot start the program: ${err.message}`))));
+    // "close" rather than "exit": by then every message the child sent has been delivered.
+    child.on("close", (code, signal) => {
+      settle(() =>
+        reject(
+          new PreviewError(
+            signal
+              ? `the program was killed by ${signal} before it finished`
+              : `the program exited with code ${code} before it finished (does it call process.exit?)`,
+          ),
+        ),
+      );
+    });
+  });
+}

@@ -1,0 +1,480 @@
+// Runs one Pulumi program under the SDK's mocks, in preview mode, and reports every resource it
+// registers to the parent process. Started by program.ts with the job as its only argument.
+//
+// The program's own @pulumi/pulumi is the one mocked: it is resolved from the program directory, so
+// that the module instance the program and its provider SDKs use is the one whose runtime we set up.
+
+import * as fs from "fs";
+import * as path from "path";
+import { createRequire } from "module";
+import { pathToFileURL } from "url";
+
+import { createMocks, MockContext } from "./mocks";
+import { Registration, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
+
+const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
+
+const registrations: (Registration | undefined)[] = [];
+const types: Record<string, TypeProperties> = {};
+let registered = 0;
+let finished = false;
+let sdkVersion = "";
+
+function send(message: WorkerMessage, then?: () => void): void {
+  if (!process.send) {
+    process.stderr.write(JSON.stringify(message) + "\n");
+    then?.();
+    return;
+  }
+  process.send(message, undefined, {}, () => then?.());
+}
+
+function fail(err: unknown): void {
+  if (finished) {
+    return;
+  }
+  finished = true;
+  send({ kind: "error", message: describeFailure(err) }, () => process.exit(0));
+}
+
+/** One line saying why the program failed, with the program's own source location when there is one. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) {
+    return `the program failed: ${oneLine(String(err))}`;
+  }
+  const e = err as Error & { code?: string; resource?: unknown; __pulumiRunError?: boolean };
+  const message = oneLine(e.message || e.name);
+  if (e.code === "MODULE_NOT_FOUND" && /Cannot find module/.test(e.message)) {
+    return `the program failed to load: ${message}`;
+  }
+  const where = programLocation(e.stack ?? "");
+  return `the program failed: ${e.name && e.name !== "Error" && !message.startsWith(e.name) ? `${e.name}: ` : ""}${message}${
+    where ? ` (${where})` : ""
+  }`;
+}
+
+function oneLine(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  return lines.slice(0, 3).join(" ").slice(0, 500);
+}
+
+/** The first stack frame in the program's own files, relative to the project directory. */
+function programLocation(stack: string): string | undefined {
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!m) {
+      continue;
+    }
+    const file = m[1].replace(/^at\s+/, "");
+    if (!path.isAbsolute(file) || file.includes(`${path.sep}node_modules${path.sep}`)) {
+      continue;
+    }
+    const rel = path.relative(job.projectDir, file);
+    if (rel.startsWith("..")) {
+      continue;
+    }
+    return `${rel}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+/** Loads a module as the program directory would resolve it. */
+function requireFrom(dir: string, id: string): unknown {
+  return createRequire(path.join(dir, "noop.js"))(id);
+}
+
+function resolveFrom(dir: string, id: string): string | undefined {
+  try {
+    return createRequire(path.join(dir, "noop.js")).resolve(id);
+  } catch {
+    return undefined;
+  }
+}
+
+interface TypeScriptLike {
+  version: string;
+  transpileModule(
+    source: string,
+    options: { compilerOptions: Record<string, unknown>; fileName: string; reportDiagnostics: boolean },
+  ): {
+    outputText: string;
+    diagnostics?: { file?: { fileName: string; getLineAndCharacterOfPosition(p: number): { line: number; character: number } }; start?: number; messageText: unknown; category: number }[];
+  };
+  readConfigFile(file: string, read: (p: string) => string | undefined): { config?: unknown; error?: unknown };
+  parseJsonConfigFileContent(json: unknown, host: unknown, basePath: string): { options: Record<string, unknown> };
+  flattenDiagnosticMessageText(text: unknown, newLine: string): string;
+  sys: unknown;
+  ModuleKind: Record<string, number>;
+  ScriptTarget: Record<string, number>;
+  DiagnosticCategory: Record<string, number>;
+}
+
+/** TypeScript from the program, else the one this tool was built with, else the SDK's vendored copy. */
+function loadTypeScript(dir: string, sdkDir: string): TypeScriptLike {
+  const candidates = [
+    resolveFrom(dir, "typescript"),
+    resolveFrom(__dirname, "typescript"),
+    path.join(sdkDir, "vendor", "typescript@3.8.3", "typescript.js"),
+  ];
+  for (const c of candidates) {
+    if (c && fs.existsSync(c)) {
+      return requireFrom(dir, c) as TypeScriptLike;
+    }
+  }
+  throw new Error("no TypeScript compiler found to load the program's .ts files; install typescript");
+}
+
+/** Compiles .ts files as they are required: transpile only, the way a tsconfig `noCheck` program runs. */
+function registerTypeScript(dir: string, sdkDir: string): void {
+  const ts = loadTypeScript(dir, sdkDir);
+  let options: Record<string, unknown> = { target: ts.ScriptTarget.ES2020 };
+  const tsconfig = path.join(dir, "tsconfig.json");
+  if (fs.existsSync(tsconfig)) {
+    const read = ts.readConfigFile(tsconfig, (p) => fs.readFileSync(p, "utf8"));
+    if (read.config) {
+      options = { ...options, ...ts.parseJsonConfigFileContent(read.config, ts.sys, dir).options };
+    }
+  }
+  const compilerOptions: Record<string, unknown> = {
+    ...options,
+    module: ts.ModuleKind.CommonJS,
+    inlineSourceMap: true,
+    inlineSources: false,
+    sourceMap: false,
+    declaration: false,
+    declarationMap: false,
+    composite: false,
+    noEmit: false,
+    emitDeclarationOnly: false,
+    verbatimModuleSyntax: false,
+    isolatedModules: false,
+  };
+  delete compilerOptions.moduleResolution;
+  delete compilerOptions.outDir;
+  delete compilerOptions.outFile;
+  delete compilerOptions.rootDir;
+  delete compilerOptions.tsBuildInfoFile;
+  delete compilerOptions.incremental;
+
+  type Loader = (module: { _compile(code: string, filename: string): void }, filename: string) => void;
+  const extensions = (createRequire(__filename)("module") as { _extensions: Record<string, Loader> })._extensions;
+  const load: Loader = (module, filename) => {
+    const source = fs.readFileSync(filename, "utf8");
+    const out = ts.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: true });
+    const error = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error && d.file);
+    if (error && error.file) {
+      const { line, character } = error.file.getLineAndCharacterOfPosition(error.start ?? 0);
+      const rel = path.relative(dir, error.file.fileName);
+      const text = ts.flattenDiagnosticMessageText(error.messageText, " ");
+      const e = new Error(`${rel}:${line + 1}:${character + 1}: ${text}`);
+      e.name = "TypeScript error";
+      e.stack = `${e.name}: ${e.message}`;
+      throw e;
+    }
+    module._compile(out.outputText, filename);
+  };
+  extensions[".ts"] = load;
+  extensions[".tsx"] = load;
+}
+
+/** Engine URN rule: the parent's qualified type prefixes the child's, except for the root stack. */
+function engineUrn(parent: string | undefined, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = parent.split("::")[2];
+    if (parentType && parentType !== "pulumi:pulumi:Stack") {
+      qualified = `${parentType}$${type}`;
+    }
+  }
+  return `urn:pulumi:${job.stack}::${job.project}::${qualified}::${name}`;
+}
+
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+}
+
+function structToJs(s: StructLike | undefined | null): Record<string, unknown> {
+  return s ? s.toJavaScript() : {};
+}
+
+interface JspbMap<V> {
+  forEach(cb: (value: V, key: string) => void): void;
+}
+
+type Callback = (err: unknown, response: unknown) => void;
+
+interface MonitorLike {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(req: RegisterRequest, cb: Callback): unknown;
+  readResource(req: ReadRequest, cb: Callback): unknown;
+  registerResourceOutputs(req: { getUrn(): string; getOutputs(): StructLike | undefined }, cb: Callback): unknown;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): StructLike | undefined;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): JspbMap<{ getUrnsList(): string[] }>;
+  getVersion(): string;
+  getImportid(): string;
+  getRemote(): boolean;
+  getProtect?(): boolean | undefined;
+}
+
+interface ReadRequest {
+  getId(): string;
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProperties(): StructLike | undefined;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getVersion(): string;
+}
+
+function progress(): void {
+  registered++;
+  send({ kind: "progress", registered });
+}
+
+/** Wraps the mock monitor so each registration is recorded with its parent, provider and dependencies. */
+function instrument(monitor: MonitorLike): void {
+  if (
+    typeof monitor?.newUrn !== "function" ||
+    typeof monitor.registerResource !== "function" ||
+    typeof monitor.readResource !== "function"
+  ) {
+    throw new Error(`@pulumi/pulumi ${sdkVersion} has a resource monitor mock preview cannot use`);
+  }
+  monitor.newUrn = (parent, type, name) => engineUrn(parent, type, name);
+
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const slot = registrations.length;
+    registrations.push(undefined);
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+      propertyDependencies[key] = deps.getUrnsList();
+    });
+    const base = {
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent() || undefined,
+      providerRef: req.getProvider() || undefined,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      inputs: structToJs(req.getObject()),
+      importId: req.getImportid() || undefined,
+      version: req.getVersion() || undefined,
+      remote: req.getRemote() || undefined,
+      protect: req.getProtect?.() || undefined,
+    };
+    return register(req, (err, response) => {
+      if (!err && response) {
+        const resp = response as { getUrn(): string; getObject(): StructLike | undefined };
+        registrations[slot] = { kind: "register", ...base, urn: resp.getUrn(), outputs: structToJs(resp.getObject()) };
+        progress();
+      }
+      cb(err, response);
+    });
+  };
+
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, cb) => {
+    const slot = registrations.length;
+    registrations.push(undefined);
+    const base = {
+      type: req.getType(),
+      name: req.getName(),
+      custom: true,
+      parent: req.getParent() || undefined,
+      providerRef: req.getProvider() || undefined,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies: {},
+      inputs: structToJs(req.getProperties()),
+      id: req.getId(),
+      version: req.getVersion() || undefined,
+    };
+    return read(req, (err, response) => {
+      if (!err && response) {
+        const resp = response as { getUrn(): string; getProperties(): StructLike | undefined };
+        registrations[slot] = { kind: "read", ...base, urn: resp.getUrn(), outputs: structToJs(resp.getProperties()) };
+        progress();
+      }
+      cb(err, response);
+    });
+  };
+
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    const urn = req.getUrn();
+    const outputs = structToJs(req.getOutputs());
+    for (const r of registrations) {
+      if (r && r.urn === urn) {
+        r.outputs = outputs;
+      }
+    }
+    return registerOutputs(req, cb);
+  };
+}
+
+/** Properties a generated resource class assigns `undefined /*out*\/`: the provider computes them. */
+function computedProperties(resource: unknown): string[] {
+  const ctor = (resource as { constructor?: unknown })?.constructor;
+  if (typeof ctor !== "function") {
+    return [];
+  }
+  const source = Function.prototype.toString.call(ctor);
+  const found = new Set<string>();
+  const re = /resourceInputs\[\s*["']([^"']+)["']\s*\]\s*=\s*undefined\s*\/\*\s*out\s*\*\//g;
+  for (let m = re.exec(source); m; m = re.exec(source)) {
+    found.add(m[1]);
+  }
+  return [...found];
+}
+
+/** Resolves once the program has stopped registering resources. */
+function settled(sdk: SdkLike): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        done = true;
+        process.removeListener("beforeExit", finish);
+        resolve();
+      }
+    };
+    // A program without open handles: the event loop empties and Node says so.
+    process.once("beforeExit", finish);
+    // A program that leaves timers or sockets open: wait until registrations stop for a while.
+    let last = -1;
+    let quiet = 0;
+    const poll = () => {
+      if (done) {
+        return;
+      }
+      void sdk.runtime.waitForRPCs?.().then(() => {
+        if (registered === last) {
+          quiet++;
+        } else {
+          quiet = 0;
+          last = registered;
+        }
+        if (quiet >= 10) {
+          finish();
+        } else {
+          setTimeout(poll, 25).unref();
+        }
+      }, finish);
+    };
+    setTimeout(poll, 25).unref();
+  });
+}
+
+interface SdkLike {
+  version?: string;
+  runtime: {
+    setMocks(mocks: unknown, project: string, stack: string, preview: boolean, organization?: string): Promise<void> | void;
+    getMonitor(): unknown;
+    runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
+    registerStackTransformation(t: (args: { type: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
+    waitForRPCs?(): Promise<void>;
+  };
+  unknown: unknown;
+}
+
+async function loadProgram(): Promise<unknown> {
+  let exported: unknown;
+  if (job.esm) {
+    const importModule = new Function("specifier", "return import(specifier)") as (s: string) => Promise<Record<string, unknown>>;
+    let entry = job.entry;
+    if (fs.statSync(entry).isDirectory()) {
+      const index = ["index.js", "index.mjs"].map((f) => path.join(entry, f)).find((f) => fs.existsSync(f));
+      if (!index) {
+        throw new Error(`no index.js or index.mjs in ${entry}`);
+      }
+      entry = index;
+    }
+    const mod = await importModule(pathToFileURL(entry).href);
+    exported = Object.getOwnPropertyDescriptor(mod, "default") !== undefined ? mod.default : mod;
+  } else {
+    let entry = job.entry;
+    if (fs.statSync(entry).isDirectory() && !entry.endsWith(path.sep)) {
+      entry += path.sep;
+    }
+    exported = createRequire(path.join(job.projectDir, "noop.js"))(entry);
+  }
+  return exported instanceof Function ? await exported() : await exported;
+}
+
+async function main(): Promise<void> {
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  process.chdir(job.projectDir);
+
+  const sdkEntry = resolveFrom(job.projectDir, "@pulumi/pulumi");
+  if (!sdkEntry) {
+    throw new Error(`cannot find @pulumi/pulumi from ${job.projectDir}: install the program's dependencies`);
+  }
+  const sdkDir = path.dirname(resolveFrom(job.projectDir, "@pulumi/pulumi/package.json") ?? sdkEntry);
+  const sdk = requireFrom(job.projectDir, sdkEntry) as SdkLike;
+  sdkVersion = (requireFrom(job.projectDir, path.join(sdkDir, "package.json")) as { version: string }).version;
+
+  if (job.typescript) {
+    registerTypeScript(job.projectDir, sdkDir);
+  }
+
+  const context: MockContext = { config: job.config, env: process.env, providers: { get: () => undefined } };
+  await sdk.runtime.setMocks(createMocks(context), job.project, job.stack, true, job.organization);
+  instrument(sdk.runtime.getMonitor() as MonitorLike);
+
+  // Explicit providers, so invokes made through one answer for its region.
+  const providerUrns = new Map<string, Registration>();
+  context.providers = {
+    get(urn: string) {
+      if (!providerUrns.has(urn)) {
+        for (const r of registrations) {
+          if (r && r.urn === urn) {
+            providerUrns.set(urn, r);
+          }
+        }
+      }
+      return providerUrns.get(urn)?.inputs;
+    },
+  };
+
+  process.argv = [process.argv[0], job.entry];
+  await sdk.runtime.runInPulumiStack(async () => {
+    sdk.runtime.registerStackTransformation((args) => {
+      if (!types[args.type]) {
+        types[args.type] = { all: Object.keys(args.props ?? {}), computed: computedProperties(args.resource) };
+      }
+      return undefined;
+    });
+    return loadProgram();
+  });
+  await settled(sdk);
+  if (finished) {
+    return;
+  }
+  finished = true;
+  send(
+    {
+      kind: "done",
+      registrations: registrations.filter((r): r is Registration => r !== undefined),
+      types,
+      sdkVersion,
+    },
+    () => process.exit(0),
+  );
+}
+
+main().catch(fail);
