@@ -5,7 +5,10 @@ import {
   PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs,
   UnknownValueError,
 } from "@pulumi/policy";
-import { ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf } from "../lib/trail";
+import { Requirements } from "../lib/cis";
+import {
+  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf,
+} from "../lib/trail";
 import { UNKNOWN_VALUE, Unknown, Value } from "../lib/values";
 
 /** Deeper than any trail's properties go; past it a value is treated as unreadable. */
@@ -71,12 +74,36 @@ export function trailLabel(name: string): string {
 
 // ---- configuration ----
 
-export const exemptTrailsSchema = {
+export const exemptTrailsSchema: PolicyConfigSchema["properties"][string] = {
   type: "array",
   items: { type: "string" },
   default: [],
   description: "Trails this policy skips, by logical resource name or URN (for example a data-events-only trail).",
-} as const;
+};
+
+/** The options that tune what CIS 3.1 asks of a trail, shared by the stack and per-trail policies. */
+export const requirementsSchema: PolicyConfigSchema["properties"] = {
+  allowedExcludedEventSources: {
+    type: "array",
+    items: { type: "string", enum: [...MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE] },
+    uniqueItems: true,
+    default: [],
+    description: "Management event sources a trail may exclude and still count (some teams exclude KMS events on purpose). AWS Config's multi-region-cloudtrail-enabled treats any exclusion as non-compliant.",
+  },
+  requireGlobalServiceEvents: {
+    type: "boolean",
+    default: true,
+    description: "Require includeGlobalServiceEvents (IAM, STS, CloudFront events).",
+  },
+};
+
+export function readRequirements(config: ConfigReader): Requirements {
+  return {
+    allowedExcludedSources: config.strings("allowedExcludedEventSources", [],
+      MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE) as ExcludableSource[],
+    requireGlobalServiceEvents: config.boolean("requireGlobalServiceEvents", true),
+  };
+}
 
 export interface ConfigReader {
   /** Problems with the configuration, reported as violations: a bad config never silently passes. */

@@ -8,12 +8,10 @@
  */
 
 import { StackValidationPolicy } from "@pulumi/policy";
+import { TrailInStack, describeFixes, describeGaps, judgeStack, listOf } from "../lib/cis";
 import {
-  Requirements, TrailInStack, describeFixes, describeGaps, judgeStack, listOf,
-} from "../lib/cis";
-import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE } from "../lib/trail";
-import {
-  CIS_V3, TRAIL_TYPE_LIST, cisFramework, readConfig, reportConfigProblems, reportUnknown, schema, trailLabel, trailOf,
+  CIS_V3, TRAIL_TYPE_LIST, cisFramework, readConfig, readRequirements, reportConfigProblems, reportUnknown,
+  requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
 const SCOPES = ["every-stack", "stacks-with-trails", "tagged-stacks"] as const;
@@ -35,18 +33,7 @@ export const stackHasCisTrail: StackValidationPolicy = {
     "[\"Management\"]. An organization trail in the management account covers member accounts.",
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/receive-cloudtrail-log-files-from-multiple-regions.html",
   configSchema: schema({
-    allowedExcludedEventSources: {
-      type: "array",
-      items: { type: "string", enum: [...MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE] },
-      uniqueItems: true,
-      default: [],
-      description: "Management event sources a trail may exclude and still count (some teams exclude KMS events on purpose). AWS Config's multi-region-cloudtrail-enabled treats any exclusion as non-compliant.",
-    },
-    requireGlobalServiceEvents: {
-      type: "boolean",
-      default: true,
-      description: "Require includeGlobalServiceEvents (IAM, STS, CloudFront events).",
-    },
+    ...requirementsSchema,
     scope: {
       type: "string",
       enum: [...SCOPES],
@@ -61,11 +48,7 @@ export const stackHasCisTrail: StackValidationPolicy = {
   }),
   validateStack: (args, reportViolation) => {
     const config = readConfig(args);
-    const requirements: Requirements = {
-      allowedExcludedSources: config.strings("allowedExcludedEventSources", [],
-        MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE) as ExcludableSource[],
-      requireGlobalServiceEvents: config.boolean("requireGlobalServiceEvents", true),
-    };
+    const requirements = readRequirements(config);
     const scope = config.choice("scope", "every-stack", SCOPES);
     const ownerTag = config.string("ownerStackTag", DEFAULT_OWNER_TAG);
     if (reportConfigProblems(config, reportViolation)) return;

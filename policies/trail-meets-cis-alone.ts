@@ -8,12 +8,12 @@
  */
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Requirements, describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
+import { describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
 import { remediateTrail } from "../lib/remediate";
-import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, trailKindOf } from "../lib/trail";
+import { trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, plainProps, readConfig, reportConfigProblems, reportUnknown,
-  schema, trailLabel, trailOf,
+  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, plainProps, readConfig, readRequirements, reportConfigProblems,
+  reportUnknown, requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
 export const trailMeetsCisAlone: ResourceValidationPolicy = {
@@ -30,14 +30,7 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     "events, or list the trail in exemptTrails if it is meant for data events only.",
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html",
   configSchema: schema({
-    allowedExcludedEventSources: {
-      type: "array",
-      items: { type: "string", enum: [...MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE] },
-      uniqueItems: true,
-      default: [],
-      description: "Management event sources a trail may exclude and still pass.",
-    },
-    requireGlobalServiceEvents: { type: "boolean", default: true, description: "Require includeGlobalServiceEvents." },
+    ...requirementsSchema,
     exemptTrails: exemptTrailsSchema,
   }),
   // With enforcementLevel "remediate", the engine applies these changes before deploying.
@@ -45,7 +38,7 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     const kind = trailKindOf(args.type);
     if (!kind) return undefined;
     const config = readConfig(args);
-    const allowed = config.strings("allowedExcludedEventSources", [], MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE);
+    const allowed = readRequirements(config).allowedExcludedSources;
     const exempt = config.strings("exemptTrails", []);
     if (config.problems.length > 0 || isExempt(args, exempt)) return undefined;
     const remediation = remediateTrail(kind, plainProps(args.props), allowed);
@@ -59,11 +52,7 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     const parsed = trailOf(args.type, args.props);
     if (!parsed) return;
     const config = readConfig(args);
-    const requirements: Requirements = {
-      allowedExcludedSources: config.strings("allowedExcludedEventSources", [],
-        MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE) as ExcludableSource[],
-      requireGlobalServiceEvents: config.boolean("requireGlobalServiceEvents", true),
-    };
+    const requirements = readRequirements(config);
     const exempt = config.strings("exemptTrails", []);
     if (reportConfigProblems(config, reportViolation) || isExempt(args, exempt)) return;
     const verdict = judgeTrail(parsed, requirements);
