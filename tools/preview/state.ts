@@ -69,7 +69,7 @@ export function parseStateExport(text: string, file: string): StateRun {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new PreviewError(`${file} is not a stack export: ${firstLine(errorMessage(err))}`);
+    throw new PreviewError(`${file} is not valid JSON: ${firstLine(errorMessage(err))}`);
   }
   if (!isObject(doc)) {
     throw new PreviewError(`${file} is not a stack export: expected a JSON object`);
