@@ -51,6 +51,7 @@ export interface PolicyRun {
   analyzed: number;
   /** The resources as finally analyzed (after remediations, when applied). */
   resources: PreviewResource[];
+  warnings: string[];
 }
 
 /** A pack directory the CLI could run: PulumiPolicy.yaml, and the built entry point. */
@@ -122,9 +123,7 @@ export async function analyzeWith(
     }),
   );
   const info = await call("GetAnalyzerInfo", () => client.getAnalyzerInfo());
-  if (options.config) {
-    checkPolicyPackConfig(info, options.config, options.configFile ?? "config");
-  }
+  const warnings = options.config ? checkPolicyPackConfig(info, options.config, options.configFile ?? "config") : [];
   if (info.supportsConfig) {
     // The CLI always sends the reconciled config: schema defaults, the pack's own, then the file's.
     await call("Configure", () => client.configure(options.config ?? {}));
@@ -189,5 +188,5 @@ export async function analyzeWith(
     // A stack violation names a resource of the stack, or else belongs to the stack itself.
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
-  return { pack, info, diagnostics, remediations, analyzed, resources };
+  return { pack, info, diagnostics, remediations, analyzed, resources, warnings };
 }

@@ -81,11 +81,13 @@ function ajv(): AjvLike | undefined {
 }
 
 /**
- * Checks the config against the pack: every name must be one of its policies (or "all"), and each
- * policy's options, over its schema defaults, must satisfy its config schema.
+ * Checks the config against the pack as the CLI does: each policy's options, over its schema
+ * defaults, must satisfy its config schema ({type: object, properties, required}). Like the CLI,
+ * names the pack does not have are not an error; they come back as warnings.
  */
-export function checkPolicyPackConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>, file: string): void {
+export function checkPolicyPackConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>, file: string): string[] {
   const policies = new Map(info.policies.map((p) => [p.name, p]));
+  const warnings: string[] = [];
   const validator = ajv();
   for (const [name, entry] of Object.entries(config)) {
     if (name === "all") {
@@ -93,20 +95,15 @@ export function checkPolicyPackConfig(info: AnalyzerInfo, config: Record<string,
     }
     const policy = policies.get(name);
     if (!policy) {
-      throw new PreviewError(`policy pack config ${file}: ${info.name} has no policy named ${name}`);
+      warnings.push(`policy pack config ${file} names ${name}, which ${info.name} does not have`);
+      continue;
+    }
+    const schema = policy.configSchema;
+    if (!schema || !validator) {
+      continue;
     }
     const { enforcementLevel: _level, ...options } = entry;
     void _level;
-    const schema = policy.configSchema;
-    if (!schema) {
-      if (Object.keys(options).length > 0) {
-        throw new PreviewError(`policy pack config ${file}: ${name} takes no options, got ${Object.keys(options).join(", ")}`);
-      }
-      continue;
-    }
-    if (!validator) {
-      continue;
-    }
     const defaults: Record<string, unknown> = {};
     for (const [key, s] of Object.entries(schema.properties ?? {})) {
       if (s && typeof s === "object" && "default" in s) {
@@ -120,4 +117,5 @@ export function checkPolicyPackConfig(info: AnalyzerInfo, config: Record<string,
       throw new PreviewError(`policy pack config ${file}: ${name} ${where}${e?.message ?? "is invalid"}`);
     }
   }
+  return warnings;
 }

@@ -14,6 +14,8 @@ export interface MockContext {
   env: Record<string, string | undefined>;
   /** Inputs of an explicit provider resource, by URN. */
   providers: { get(urn: string): Record<string, unknown> | undefined };
+  /** Stack transforms the program registered (pulumi.runtime.registerResourceTransform). */
+  stackTransforms: unknown[];
 }
 
 interface MockResourceArgs {
@@ -39,6 +41,10 @@ export function createMocks(context: MockContext) {
     },
     call(args: MockCallArgs): Record<string, unknown> {
       return answerInvoke(args.token, args.inputs ?? {}, regionFor(context, args.provider, args.inputs));
+    },
+    // Applied where registrations are recorded (worker.ts), before the mocks see the inputs.
+    registerTransform(transform: unknown): void {
+      context.stackTransforms.push(transform);
     },
   };
 }

@@ -69,7 +69,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
       remediations: run.remediations.length,
       resourcesAnalyzed: run.analyzed,
     },
-    warnings,
+    warnings: [...warnings, ...run.warnings],
   };
 }
 

@@ -207,6 +207,7 @@ interface JspbMap<V> {
 type Callback = (err: unknown, response: unknown) => void;
 
 interface MonitorLike {
+  transformCallbacks?: Map<string, unknown>;
   newUrn(parent: string, type: string, name: string): string;
   registerResource(req: RegisterRequest, cb: Callback): unknown;
   readResource(req: ReadRequest, cb: Callback): unknown;
@@ -219,9 +220,11 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): StructLike | undefined;
+  setObject(value: StructLike): unknown;
   getProvider(): string;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): JspbMap<{ getUrnsList(): string[] }>;
+  getTransformsList?(): { getToken(): string }[];
   getVersion(): string;
   getImportid(): string;
   getRemote(): boolean;
@@ -244,8 +247,41 @@ function progress(): void {
   send({ kind: "progress", registered });
 }
 
+type Transform = (args: {
+  type: string;
+  name: string;
+  custom: boolean;
+  props: Record<string, unknown>;
+  opts: Record<string, unknown>;
+}) => unknown;
+
+/**
+ * Runs resource transforms on a registration's inputs, as the engine does before anything else sees
+ * them: the resource's own, then its ancestors', then the stack's. Changes to options are not applied.
+ */
+async function applyTransforms(sdk: SdkLike, req: RegisterRequest, transforms: Transform[]): Promise<void> {
+  const object = req.getObject();
+  if (transforms.length === 0 || !object) {
+    return;
+  }
+  let props = sdk.runtime.deserializeProperties(object) as Record<string, unknown>;
+  let opts: Record<string, unknown> = {};
+  for (const t of transforms) {
+    const result = (await t({ type: req.getType(), name: req.getName(), custom: req.getCustom(), props, opts })) as
+      | { props?: Record<string, unknown>; opts?: Record<string, unknown> }
+      | undefined;
+    if (result) {
+      props = result.props ?? props;
+      opts = result.opts ?? opts;
+    }
+  }
+  const serialized = await sdk.runtime.serializeProperties(`transform of ${req.getName()}`, props);
+  const Struct = (object as unknown as { constructor: { fromJavaScript(v: unknown): StructLike } }).constructor;
+  req.setObject(Struct.fromJavaScript(serialized));
+}
+
 /** Wraps the mock monitor so each registration is recorded with its parent, provider and dependencies. */
-function instrument(monitor: MonitorLike): void {
+function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown[]): void {
   if (
     typeof monitor?.newUrn !== "function" ||
     typeof monitor.registerResource !== "function" ||
@@ -255,36 +291,59 @@ function instrument(monitor: MonitorLike): void {
   }
   monitor.newUrn = (parent, type, name) => engineUrn(parent, type, name);
 
+  const ownTransforms = new Map<string, Transform[]>();
+  const parentOf = new Map<string, string | undefined>();
+  const inherited = (parent: string | undefined): Transform[] => {
+    const found: Transform[] = [];
+    for (let p = parent; p; p = parentOf.get(p)) {
+      found.push(...(ownTransforms.get(p) ?? []));
+    }
+    return found;
+  };
+
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const slot = registrations.length;
     registrations.push(undefined);
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((deps, key) => {
-      propertyDependencies[key] = deps.getUrnsList();
-    });
-    const base = {
-      type: req.getType(),
-      name: req.getName(),
-      custom: req.getCustom(),
-      parent: req.getParent() || undefined,
-      providerRef: req.getProvider() || undefined,
-      dependencies: req.getDependenciesList(),
-      propertyDependencies,
-      inputs: structToJs(req.getObject()),
-      importId: req.getImportid() || undefined,
-      version: req.getVersion() || undefined,
-      remote: req.getRemote() || undefined,
-      protect: req.getProtect?.() || undefined,
-    };
-    return register(req, (err, response) => {
-      if (!err && response) {
-        const resp = response as { getUrn(): string; getObject(): StructLike | undefined };
-        registrations[slot] = { kind: "register", ...base, urn: resp.getUrn(), outputs: structToJs(resp.getObject()) };
-        progress();
-      }
-      cb(err, response);
-    });
+    const own = (req.getTransformsList?.() ?? [])
+      .map((t) => monitor.transformCallbacks?.get(t.getToken()))
+      .filter((t): t is Transform => typeof t === "function");
+    const parent = req.getParent() || undefined;
+    const chain = [...own, ...inherited(parent), ...(stackTransforms as Transform[])];
+    applyTransforms(sdk, req, chain).then(
+      () => {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+          propertyDependencies[key] = deps.getUrnsList();
+        });
+        const base = {
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent,
+          providerRef: req.getProvider() || undefined,
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          inputs: structToJs(req.getObject()),
+          importId: req.getImportid() || undefined,
+          version: req.getVersion() || undefined,
+          remote: req.getRemote() || undefined,
+          protect: req.getProtect?.() || undefined,
+        };
+        return register(req, (err, response) => {
+          if (!err && response) {
+            const resp = response as { getUrn(): string; getObject(): StructLike | undefined };
+            const urn = resp.getUrn();
+            ownTransforms.set(urn, own);
+            parentOf.set(urn, parent);
+            registrations[slot] = { kind: "register", ...base, urn, outputs: structToJs(resp.getObject()) };
+            progress();
+          }
+          cb(err, response);
+        });
+      },
+      (err) => cb(err, undefined),
+    );
   };
 
   const read = monitor.readResource.bind(monitor);
@@ -387,6 +446,8 @@ interface SdkLike {
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
     registerStackTransformation(t: (args: { type: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
     waitForRPCs?(): Promise<void>;
+    deserializeProperties(struct: StructLike): unknown;
+    serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>;
   };
   unknown: unknown;
 }
@@ -432,9 +493,9 @@ async function main(): Promise<void> {
     registerTypeScript(job.projectDir, sdkDir);
   }
 
-  const context: MockContext = { config: job.config, env: process.env, providers: { get: () => undefined } };
+  const context: MockContext = { config: job.config, env: process.env, providers: { get: () => undefined }, stackTransforms: [] };
   await sdk.runtime.setMocks(createMocks(context), job.project, job.stack, true, job.organization);
-  instrument(sdk.runtime.getMonitor() as MonitorLike);
+  instrument(sdk, sdk.runtime.getMonitor() as MonitorLike, context.stackTransforms);
 
   // Explicit providers, so invokes made through one answer for its region.
   const providerUrns = new Map<string, Registration>();
