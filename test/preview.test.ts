@@ -23,6 +23,10 @@ const ECHO_PACK = path.join(__dirname, "fixtures", "echo-pack");
 const BARE_PACK = path.join(__dirname, "fixtures", "bare-pack");
 
 const STACK_POLICY = "aws-cloudtrail-stack-has-cis-trail";
+
+// Lookups answer for the stack's configured region, else AWS_REGION: keep the runner's out of it.
+delete process.env.AWS_REGION;
+delete process.env.AWS_DEFAULT_REGION;
 const program = (name: string) => path.join(PROGRAMS, name);
 const state = (name: string) => path.join(STATES, `${name}.json`);
 
@@ -211,6 +215,18 @@ describe("preview of a program through the pack", () => {
     expect(stack?.outputs.trailLabel).toBe(UNKNOWN);
   });
 
+  test("a JavaScript ES module with top-level await", async () => {
+    const { result, report } = await previewJson([program("esm-js")]);
+    expect(result.status).toBe(0);
+    expect(report.resources.map((r) => r.type)).toEqual([
+      "pulumi:pulumi:Stack",
+      "pulumi:providers:aws",
+      "aws:s3/bucket:Bucket",
+      "aws:cloudtrail/trail:Trail",
+    ]);
+    expect(report.resources[0].outputs).toEqual({ stackRegion: "us-east-1", trailArn: UNKNOWN });
+  });
+
   test("--json prints source, policy pack, resources, diagnostics and summary", async () => {
     const { report } = await previewJson([program("noncompliant-ts")]);
     expect(Object.keys(report).sort()).toEqual(
@@ -246,6 +262,30 @@ describe("preview of a program through the pack", () => {
   });
 });
 
+describe("remediation", () => {
+  test("a remediating policy fixes the previewed inputs before Analyze and AnalyzeStack, as in a preview", async () => {
+    const file = path.join(tmpDir(), "remediate.json");
+    fs.writeFileSync(file, JSON.stringify({ "aws-cloudtrail-trail-meets-cis": "remediate" }));
+    const result = await preview(["--policy-pack-config", file, program("noncompliant-ts")]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ {4}- \[remediate\]  aws-cloudtrail-trail-meets-cis  aws:cloudtrail\/trail:Trail::readonly  \(applied: eventSelectors, isMultiRegionTrail\)$/m,
+    );
+    expect(result.stdout).toMatch(/^Policies: 0 mandatory violations, \d+ advisory, 1 remediation, 4 resources analyzed$/m);
+  });
+
+  test("an audit of deployed state reports the remediation without applying it", async () => {
+    const file = path.join(tmpDir(), "remediate.json");
+    fs.writeFileSync(file, JSON.stringify({ "aws-cloudtrail-trail-meets-cis": "remediate" }));
+    const { result, report } = await previewJson(["--policy-pack-config", file, "--state", state("noncompliant")]);
+    expect(result.status).toBe(1);
+    expect(report.remediations).toEqual([
+      expect.objectContaining({ policyName: "aws-cloudtrail-trail-meets-cis", applied: false, changed: ["eventSelectors", "isMultiRegionTrail"] }),
+    ]);
+    expect(report.diagnostics).toContainEqual(expect.objectContaining({ policyName: STACK_POLICY, enforcementLevel: "mandatory" }));
+  });
+});
+
 describe("the verdict is the pack's own", () => {
   let client: PolicyPackClient;
   beforeAll(async () => {
@@ -262,6 +302,7 @@ describe("the verdict is the pack's own", () => {
     ["features-ts", []],
     ["features-ts", ["--stack", "prod"]],
     ["js-program", []],
+    ["esm-js", []],
     ["advanced-ts", []],
   ])("%s %p: preview reports what the harness gets for the same resources", async (name, flags) => {
     const [{ report }, run] = await Promise.all([previewJson([...flags, program(name)]), runFixture(name, flags[1])]);
@@ -528,6 +569,24 @@ describe("bad input: one line on stderr, exit 2", () => {
   test("a program that does not compile", async () => {
     const dir = writeFiles(tmpDir(), { "Pulumi.yaml": "name: broken\nruntime: nodejs\n", "index.ts": "const x = ;\n" });
     expectOneLineError(await preview([dir], { NODE_PATH: path.join(ROOT, "node_modules") }), /the program failed: .*index\.ts:1:11: Expression expected/);
+  });
+
+  test("a program that declares two resources with the same URN", async () => {
+    const dir = writeFiles(tmpDir(), {
+      "Pulumi.yaml": "name: twice\nruntime: nodejs\n",
+      "index.js": 'const pulumi = require("@pulumi/pulumi");\nnew pulumi.CustomResource("aws:s3/bucket:Bucket", "logs", {});\nnew pulumi.CustomResource("aws:s3/bucket:Bucket", "logs", {});\n',
+    });
+    expectOneLineError(
+      await preview([dir], { NODE_PATH: path.join(ROOT, "node_modules") }),
+      /duplicate resource URN urn:pulumi:dev::twice::aws:s3\/bucket:Bucket::logs; give the resource a unique name$/,
+    );
+  });
+
+  test("a stack that has no stack file among the program's others", async () => {
+    expectOneLineError(
+      await preview(["--stack", "qa", program("features-ts")]),
+      /no stack qa in .*features-ts: there is no Pulumi\.qa\.yaml \(stacks: dev, prod\)$/,
+    );
   });
 
   test("a malformed export, and JSON that is not an export", async () => {

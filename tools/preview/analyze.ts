@@ -39,6 +39,8 @@ export interface ReportedRemediation {
   urn: string;
   /** The new inputs. */
   properties: Record<string, unknown>;
+  /** Top-level inputs the remediation adds, changes or removes. */
+  changed: string[];
   applied: boolean;
 }
 
@@ -78,6 +80,11 @@ export function checkPackDir(packDir: string): string {
 function effectiveLevel(level: EnforcementLevel): EnforcementLevel {
   // A violation left after remediation, or from a stack policy, counts as mandatory.
   return level === "remediate" ? "mandatory" : level;
+}
+
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
 }
 
 async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
@@ -160,6 +167,7 @@ export async function analyzeWith(
           description: fix.description,
           urn: r.urn,
           properties: fix.properties,
+          changed: changedKeys(r.inputs, fix.properties),
           applied: options.applyRemediations,
         });
         if (options.applyRemediations) {

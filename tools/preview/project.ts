@@ -266,8 +266,9 @@ export function loadProject(dirArg: string, options: ProjectOptions = {}): Progr
     if (isObject(stackDoc) && stackDoc.environment !== undefined) {
       warnings.push(`${path.basename(chosen.file)} imports ESC environments; preview does not resolve them`);
     }
-  } else if (options.stack) {
-    warnings.push(`no Pulumi.${chosen.stack}.yaml in ${dirArg}; running stack ${chosen.stack} without stack config`);
+  } else if (options.stack && stackFiles(dir).size > 0) {
+    const known = [...stackFiles(dir).keys()].join(", ");
+    throw new PreviewError(`no stack ${chosen.stack} in ${dirArg}: there is no Pulumi.${chosen.stack}.yaml (stacks: ${known})`);
   }
 
   return {

@@ -161,7 +161,8 @@ export function formatText(report: PreviewReport): string {
     lines.push("");
     lines.push("Remediations:");
     for (const r of report.remediations) {
-      lines.push(`    - [remediate]  ${r.policyName}  ${label(r.urn)}  (${r.applied ? "applied to the previewed inputs" : "not applied"})`);
+      const what = r.changed.length > 0 ? `: ${r.changed.join(", ")}` : "";
+      lines.push(`    - [remediate]  ${r.policyName}  ${label(r.urn)}  (${r.applied ? "applied" : "not applied"}${what})`);
       lines.push(...indent(r.description, "          "));
     }
   }

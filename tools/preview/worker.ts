@@ -29,12 +29,18 @@ function send(message: WorkerMessage, then?: () => void): void {
   process.send(message, undefined, {}, () => then?.());
 }
 
+/** Ends this process without the SDK's exit hooks: their report of pending work is about our stopping early. */
+function exit(): void {
+  process.removeAllListeners("exit");
+  process.exit(0);
+}
+
 function fail(err: unknown): void {
   if (finished) {
     return;
   }
   finished = true;
-  send({ kind: "error", message: describeFailure(err) }, () => process.exit(0));
+  send({ kind: "error", message: describeFailure(err) }, exit);
 }
 
 /** One line saying why the program failed, with the program's own source location when there is one. */
@@ -301,6 +307,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
     return found;
   };
 
+  const seen = new Set<string>();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const slot = registrations.length;
@@ -334,6 +341,12 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
           if (!err && response) {
             const resp = response as { getUrn(): string; getObject(): StructLike | undefined };
             const urn = resp.getUrn();
+            if (seen.has(urn)) {
+              // The engine refuses a second registration of a URN, and so the preview fails.
+              fail(new Error(`duplicate resource URN ${urn}; give the resource a unique name`));
+              return;
+            }
+            seen.add(urn);
             ownTransforms.set(urn, own);
             parentOf.set(urn, parent);
             registrations[slot] = { kind: "register", ...base, urn, outputs: structToJs(resp.getObject()) };
@@ -534,7 +547,7 @@ async function main(): Promise<void> {
       types,
       sdkVersion,
     },
-    () => process.exit(0),
+    exit,
   );
 }
 
