@@ -262,6 +262,29 @@ describe("preview of a program through the pack", () => {
   });
 });
 
+describe("stack tags", () => {
+  test("the pack sees --stack-tag tags over the CLI's own project tags", async () => {
+    const { report } = await previewJson(["--policy-pack", ECHO_PACK, "--stack-tag", "team=security", program("compliant-ts")]);
+    const echo = report.diagnostics.find((d) => d.policyName === "echo-resource" && d.urn.includes("pulumi:pulumi:Stack")) as Diagnostic;
+    expect(JSON.parse(echo.message.slice(echo.message.indexOf("{"))).tags).toEqual({
+      "pulumi:project": "compliant-trail",
+      "pulumi:runtime": "nodejs",
+      "pulumi:description": "A CIS-compliant CloudTrail trail and its log bucket.",
+      team: "security",
+    });
+  });
+
+  test("with scope tagged-stacks, only a stack tagged as the trail's owner must have one", async () => {
+    const file = path.join(tmpDir(), "tagged.json");
+    fs.writeFileSync(file, JSON.stringify({ [STACK_POLICY]: { scope: "tagged-stacks" } }));
+    const untagged = await preview(["--policy-pack-config", file, program("no-trail-ts")]);
+    expect(untagged.status).toBe(0);
+    const owner = await preview(["--policy-pack-config", file, "--stack-tag", "cis-cloudtrail-owner=true", program("no-trail-ts")]);
+    expect(owner.status).toBe(1);
+    expect(owner.stdout).toContain(`- [mandatory]  ${STACK_POLICY}`);
+  });
+});
+
 describe("remediation", () => {
   test("a remediating policy fixes the previewed inputs before Analyze and AnalyzeStack, as in a preview", async () => {
     const file = path.join(tmpDir(), "remediate.json");
@@ -636,6 +659,7 @@ describe("bad input: one line on stderr, exit 2", () => {
     [["a", "b"], /one program directory at a time, got 2: a b$/],
     [["--state", "x.json", "dir"], /give a program directory or --state <file>, not both$/],
     [["--timeout", "soon", "dir"], /--timeout needs a number of seconds, got soon$/],
+    [["--stack-tag", "owner", "dir"], /--stack-tag needs <name>=<value>, got owner$/],
   ])("arguments %p", async (args, pattern) => {
     expectOneLineError(await preview(args), pattern);
   });
@@ -679,7 +703,12 @@ describe("library pieces", () => {
       packDir: "p",
       program: "dir",
     });
-    expect(parseArgs(["--state", "s.json"])).toEqual({ state: "s.json", json: false, help: false });
+    expect(parseArgs(["--state", "s.json", "--stack-tag", "a=b=c"])).toEqual({
+      state: "s.json",
+      json: false,
+      help: false,
+      stackTags: { a: "b=c" },
+    });
   });
 
   test("loadProject: stack choice, namespaced and project keys, secure values, Pulumi.yaml defaults", () => {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import { PolicyConfig } from "../analyzer/types";
 import { analyzeWith, checkPackDir, runPolicies, startPack } from "./analyze";
 import { PreviewError } from "./errors";
-import { loadProject } from "./project";
+import { loadProject, ProgramProject } from "./project";
 import { ProgramRun, runProject, RunProgramOptions } from "./program";
 import { buildReport, PreviewReport } from "./report";
 import { readStateExport } from "./state";
@@ -33,6 +33,17 @@ export interface PreviewOptions {
   packDir?: string;
   policyConfig?: Record<string, PolicyConfig>;
   policyConfigFile?: string;
+  /** Stack tags the pack sees (over, for a program, the CLI's own pulumi:project, pulumi:runtime, pulumi:description). */
+  stackTags?: Record<string, string>;
+}
+
+/** The tags the CLI itself puts on a stack from its Pulumi.yaml. */
+export function projectStackTags(project: ProgramProject): Record<string, string> {
+  const tags: Record<string, string> = { "pulumi:project": project.name, "pulumi:runtime": "nodejs" };
+  if (project.description) {
+    tags["pulumi:description"] = project.description;
+  }
+  return tags;
 }
 
 /** The directory of the policy pack this tool is part of: the nearest one above this file. */
@@ -73,6 +84,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
       stack: project.stack,
       project: project.name,
       organization: project.organization,
+      tags: { ...projectStackTags(project), ...options.stackTags },
       applyRemediations: true,
     });
     return buildReport(
@@ -94,6 +106,7 @@ export async function previewState(file: string, options: PreviewOptions = {}): 
     stack: state.stack,
     project: state.project,
     organization: state.organization ?? "organization",
+    tags: options.stackTags,
     applyRemediations: false,
   });
   return buildReport({ kind: "state", file: path.resolve(file), project: state.project, stack: state.stack }, policies, state.warnings);

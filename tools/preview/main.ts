@@ -28,6 +28,8 @@ Options:
   --policy-pack <dir>            Policy pack to run (default: this repository's pack; build it first)
   --policy-pack-config <file>    JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}},
                                  as for \`pulumi preview --policy-pack-config\`; "all" sets every level
+  --stack-tag <name>=<value>     A stack tag for the pack to see (repeatable); a program's stack also
+                                 has the CLI's pulumi:project, pulumi:runtime and pulumi:description
   --json                         Print a JSON object (source, policyPack, resources, diagnostics,
                                  remediations, summary) instead of text
   --timeout <seconds>            Give up on a program that runs longer (default 300)
@@ -43,14 +45,15 @@ export interface CliOptions {
   packDir?: string;
   configFile?: string;
   json: boolean;
+  stackTags: Record<string, string>;
   timeoutMs?: number;
   help: boolean;
 }
 
-const VALUE_FLAGS = new Set(["--stack", "--policy-pack", "--policy-pack-config", "--state", "--timeout"]);
+const VALUE_FLAGS = new Set(["--stack", "--stack-tag", "--policy-pack", "--policy-pack-config", "--state", "--timeout"]);
 
 export function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { json: false, help: false };
+  const opts: CliOptions = { json: false, help: false, stackTags: {} };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -88,6 +91,14 @@ export function parseArgs(argv: string[]): CliOptions {
         case "--stack":
           opts.stack = value;
           break;
+        case "--stack-tag": {
+          const eq = value.indexOf("=");
+          if (eq <= 0) {
+            throw new PreviewError(`--stack-tag needs <name>=<value>, got ${value}`);
+          }
+          opts.stackTags[value.slice(0, eq)] = value.slice(eq + 1);
+          break;
+        }
         case "--policy-pack":
           opts.packDir = value;
           break;
@@ -178,7 +189,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const packDir = opts.packDir ?? defaultPackDir();
     let report: PreviewReport;
     if (opts.state !== undefined) {
-      report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile });
+      report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags });
     } else {
       const progress = progressReporter(io.stderr);
       try {
@@ -186,6 +197,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           packDir,
           policyConfig,
           policyConfigFile: opts.configFile,
+          stackTags: opts.stackTags,
           stack: opts.stack,
           timeoutMs: opts.timeoutMs,
           onProgress: (n) => progress.update(n),

@@ -14,6 +14,7 @@ export interface ProgramProject {
   /** Absolute project directory (the one holding Pulumi.yaml). */
   dir: string;
   name: string;
+  description?: string;
   /** Absolute path of the file or directory to load. */
   entry: string;
   typescript: boolean;
@@ -274,6 +275,7 @@ export function loadProject(dirArg: string, options: ProjectOptions = {}): Progr
   return {
     dir,
     name: project.name,
+    description: typeof project.description === "string" ? project.description : undefined,
     entry,
     typescript,
     esm,

@@ -433,7 +433,7 @@ function settled(sdk: SdkLike): Promise<void> {
       if (done) {
         return;
       }
-      void sdk.runtime.waitForRPCs?.().then(() => {
+      void Promise.resolve(sdk.runtime.waitForRPCs?.()).then(() => {
         if (registered === last) {
           quiet++;
         } else {
