@@ -594,6 +594,19 @@ describe("bad input: one line on stderr, exit 2", () => {
     expectOneLineError(await preview([dir], { NODE_PATH: path.join(ROOT, "node_modules") }), /the program failed: .*index\.ts:1:11: Expression expected/);
   });
 
+  test("a program whose dependencies are not installed", async () => {
+    const dir = writeFiles(tmpDir(), {
+      "Pulumi.yaml": "name: deps\nruntime: nodejs\n",
+      "index.ts": 'import * as random from "@pulumi/random";\nexport const pet = new random.RandomPet("pet").id;\n',
+    });
+    expectOneLineError(
+      await preview([dir], { NODE_PATH: path.join(ROOT, "node_modules") }),
+      /^error: the program failed to load: Cannot find module '@pulumi\/random'$/,
+    );
+    const bare = writeFiles(tmpDir(), { "Pulumi.yaml": "name: bare\nruntime: nodejs\n", "index.js": "" });
+    expectOneLineError(await preview([bare]), /cannot find @pulumi\/pulumi from .*: install the program's dependencies$/);
+  });
+
   test("a program that declares two resources with the same URN", async () => {
     const dir = writeFiles(tmpDir(), {
       "Pulumi.yaml": "name: twice\nruntime: nodejs\n",

@@ -48,10 +48,11 @@ function describeFailure(err: unknown): string {
   if (!(err instanceof Error)) {
     return `the program failed: ${oneLine(String(err))}`;
   }
-  const e = err as Error & { code?: string; resource?: unknown; __pulumiRunError?: boolean };
+  const e = err as Error & { code?: string };
   const message = oneLine(e.message || e.name);
   if (e.code === "MODULE_NOT_FOUND" && /Cannot find module/.test(e.message)) {
-    return `the program failed to load: ${message}`;
+    // Node adds the chain of requiring files on further lines; the first names what is missing.
+    return `the program failed to load: ${oneLine(e.message.split("\n")[0])}`;
   }
   const where = programLocation(e.stack ?? "");
   return `the program failed: ${e.name && e.name !== "Error" && !message.startsWith(e.name) ? `${e.name}: ` : ""}${message}${
