@@ -16,8 +16,9 @@ resource it declares through the policy pack over the Analyzer protocol, as \`pu
 --policy-pack\` would. No Pulumi CLI, credentials or cloud account are needed: AWS lookups
 (getCallerIdentity, getRegion, getPartition, getAvailabilityZones, iam.getPolicyDocument,
 s3.getBucket) answer for account 123456789012, and values a real preview would not know yet
-(ids, ARNs, other computed outputs) are unknown. Secure config values are not decrypted: the
-program sees the secret "[secret]".
+(ids, ARNs, names the provider would generate, other computed outputs) are unknown. Secure
+config values are not decrypted: the program sees the secret "[secret]". What the program prints
+goes to stderr; the report goes to stdout.
 
 With --state, audits a deployed stack instead: Analyze over each resource's recorded inputs and the
 stack policies over its recorded outputs (\`pulumi stack export\` output, deployment version 3).
@@ -25,7 +26,7 @@ stack policies over its recorded outputs (\`pulumi stack export\` output, deploy
 Options:
   --stack <name>                 Stack whose Pulumi.<name>.yaml config to use (default: the only or
                                  first Pulumi.<stack>.yaml, else "dev")
-  --policy-pack <dir>            Policy pack to run (default: this repository's pack; build it first)
+  --policy-pack <dir>            Policy pack to run (default: this repository's pack)
   --policy-pack-config <file>    JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}},
                                  as for \`pulumi preview --policy-pack-config\`; "all" sets every level
   --stack-tag <name>=<value>     A stack tag for the pack to see (repeatable); a program's stack also
