@@ -34,7 +34,8 @@ function stale() {
 if (stale()) {
   const started = Date.now();
   const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
-  const build = spawnSync(process.execPath, [tsc, "-p", root], { cwd: root, stdio: "inherit" });
+  // The compiler reports on stderr, so that stdout carries only the report (--json stays parseable).
+  const build = spawnSync(process.execPath, [tsc, "-p", root], { cwd: root, stdio: ["ignore", 2, 2] });
   if (build.status !== 0) {
     process.stderr.write("error: the build failed (npm run build); fix the errors above\n");
     process.exit(2);
