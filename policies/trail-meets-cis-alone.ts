@@ -50,7 +50,8 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
   },
   validateResource: (args, reportViolation) => {
     const parsed = trailOf(args.type, args.props);
-    if (!parsed) return;
+    // A malformed trail is aws-cloudtrail-trail-valid-configuration's to report, once.
+    if (!parsed || parsed.problems.length > 0) return;
     const config = readConfig(args);
     const requirements = readRequirements(config);
     const exempt = config.strings("exemptTrails", []);

@@ -378,3 +378,10 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
     expect((await pack.analyzeStack([fixed])).diagnostics).toEqual([]);
   });
 });
+
+describe("one report per problem", () => {
+  test("a malformed trail is reported by the validity policy alone, not again by the per-trail policies", async () => {
+    const result = await pack.analyze(trail("main", { ...fullTrail, eventSelectors: "All" }));
+    expect(levels(result)).toEqual([`${VALID}:mandatory`]);
+  });
+});
