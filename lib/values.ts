@@ -1,9 +1,12 @@
 // How property values look when they reach a rule, and the markers the rules use for values
 // they cannot read: unknown until deploy, or not of the shape AWS accepts.
 
-/** The engine's sentinels for values unknown during preview (one per value kind). */
+/** What the engine sends for a value unknown during preview. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The sentinels @pulumi/policy knows, one per kind of value. */
 const UNKNOWN_SENTINELS = new Set([
-  "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string (what the engine sends)
+  UNKNOWN_VALUE, // string
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
   "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
   "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
@@ -13,8 +16,8 @@ const UNKNOWN_SENTINELS = new Set([
 ]);
 
 /** The engine's signature key and the signatures of secrets and output values. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 export function isUnknownSentinel(value: unknown): boolean {
@@ -61,6 +64,3 @@ export function unwrap(value: unknown): unknown {
   if (sig === OUTPUT_SIG) return "value" in record ? unwrap(record.value) : UNKNOWN_VALUE;
   return value;
 }
-
-/** A raw stand-in for "unknown" that `unwrap` returns and the parser recognises. */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

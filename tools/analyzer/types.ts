@@ -2,12 +2,9 @@
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
-/** What the engine calls a property value unknown during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Engine-side signature key and the secret signature, as a secret travels over the wire. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// The unknown sentinel and the secret signature, as they travel over the wire (one definition,
+// shared with the pack).
+export { UNKNOWN_VALUE as UNKNOWN, SIG_KEY, SECRET_SIG } from "../../lib/values";
 
 export interface ProviderResource {
   type: string;
