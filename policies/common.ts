@@ -40,10 +40,26 @@ export function plainProps(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * @pulumi/policy's unknown-checking proxy hands out its target under this key (the SDK's own
+ * serializer relies on it). The target holds unknowns as sentinels, which the rules understand,
+ * and reading it throws nothing, so one read replaces a walk that builds an error per unknown.
+ */
+const PROXY_TARGET = "__getSpecialProxyTarget";
+
+/** Props as plain values: the proxy's target when the SDK offers it, else a careful copy. */
+export function readProps(props: unknown): unknown {
+  if (props !== null && typeof props === "object") {
+    const target = (props as Record<string, unknown>)[PROXY_TARGET];
+    if (target !== null && typeof target === "object" && target !== props) return target;
+  }
+  return plainProps(props);
+}
+
 /** The trail behind a resource, or undefined for any other resource type. */
 export function trailOf(type: string, props: unknown): ParsedTrail | undefined {
   const kind = trailKindOf(type);
-  return kind ? parseTrail(kind, plainProps(props)) : undefined;
+  return kind ? parseTrail(kind, readProps(props)) : undefined;
 }
 
 export const TRAIL_TYPE_LIST = TRAIL_TYPES.join(" or ");

@@ -12,7 +12,7 @@ import { describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
 import { remediateTrail } from "../lib/remediate";
 import { trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, plainProps, readConfig, readRequirements, reportConfigProblems,
+  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportConfigProblems,
   reportUnknown, requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
@@ -41,7 +41,7 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     const allowed = readRequirements(config).allowedExcludedSources;
     const exempt = config.strings("exemptTrails", []);
     if (config.problems.length > 0 || isExempt(args, exempt)) return undefined;
-    const remediation = remediateTrail(kind, plainProps(args.props), allowed);
+    const remediation = remediateTrail(kind, readProps(args.props), allowed);
     if (!remediation) return undefined;
     // Assigning through the SDK's proxy keeps any secret property secret.
     const props = args.props as Record<string, unknown>;
