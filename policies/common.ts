@@ -43,15 +43,17 @@ export function plainProps(value: unknown, depth = 0): unknown {
 /**
  * @pulumi/policy's unknown-checking proxy hands out its target under this key (the SDK's own
  * serializer relies on it). The target holds unknowns as sentinels, which the rules understand,
- * and reading it throws nothing, so one read replaces a walk that builds an error per unknown.
+ * and reading it throws nothing, so copying it is cheap where walking the proxy builds an error
+ * per unknown. In Remediate the target is the SDK's secret-unwrapping proxy, whose arrays break
+ * Array methods: the copy gives the rules plain values in every case.
  */
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
-/** Props as plain values: the proxy's target when the SDK offers it, else a careful copy. */
+/** Props as plain values, with unknowns as the engine's sentinel. */
 export function readProps(props: unknown): unknown {
   if (props !== null && typeof props === "object") {
     const target = (props as Record<string, unknown>)[PROXY_TARGET];
-    if (target !== null && typeof target === "object" && target !== props) return target;
+    if (target !== null && typeof target === "object" && target !== props) return plainProps(target);
   }
   return plainProps(props);
 }
