@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
+import Ajv from "ajv";
 import { policies } from "../policies";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
@@ -41,6 +42,36 @@ describe("README", () => {
     for (const [option, , defaultCell] of rows) {
       const schema = properties[unquote(option)] as { default?: unknown };
       expect({ option, default: JSON.parse(unquote(defaultCell)) }).toEqual({ option, default: schema.default });
+    }
+  });
+});
+
+describe("policy configurations shown in the docs", () => {
+  const docs = ["README.md", ...fs.readdirSync(path.join(__dirname, "..", "docs")).map((f) => `docs/${f}`)];
+  const blocks = docs.flatMap((doc) => {
+    const text = fs.readFileSync(path.join(__dirname, "..", doc), "utf8");
+    return [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m, i) => [`${doc} block ${i + 1}`, m[1]] as const);
+  });
+  const ajv = new Ajv({ strict: false });
+  const levels = ["advisory", "mandatory", "remediate", "disabled"];
+
+  test("there are some to check", () => {
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  test.each(blocks)("%s is valid against the pack's schemas", (_where, json) => {
+    const config = JSON.parse(json) as Record<string, unknown>;
+    for (const [name, entry] of Object.entries(config)) {
+      const policy = policies.find((p) => p.name === name);
+      expect({ name, known: policy !== undefined }).toEqual({ name, known: true });
+      if (typeof entry === "string") {
+        expect(levels).toContain(entry);
+        continue;
+      }
+      const { enforcementLevel, ...options } = entry as Record<string, unknown>;
+      if (enforcementLevel !== undefined) expect(levels).toContain(enforcementLevel);
+      const validate = ajv.compile({ type: "object", additionalProperties: false, ...policy?.configSchema });
+      expect({ name, valid: validate(options), errors: validate.errors }).toMatchObject({ valid: true });
     }
   });
 });
