@@ -79,11 +79,13 @@ export const stackHasCisTrail: StackValidationPolicy = {
           "owns this account's trail, set this policy's scope to stacks-with-trails or tagged-stacks.");
         return;
       case "unknown": {
-        const [first] = verdict.candidates;
+        const [first, ...others] = verdict.candidates;
+        const alsoUnknown = others.length === 0 ? ""
+          : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
         reportUnknown(reportViolation,
           `No trail is known to meet CIS 3.1 at preview: ${trailLabel(first.trail.name)} depends on ` +
-          `${listOf(first.unknowns, 5)}, unknown until deploy. \`pulumi up\` runs this policy again with the real ` +
-          "values and blocks the update if the trail does not comply.",
+          `${listOf(first.unknowns, 5)}, unknown until deploy${alsoUnknown}. \`pulumi up\` runs this policy ` +
+          "again with the real values and blocks the update if no trail complies.",
           first.trail.urn);
         return;
       }

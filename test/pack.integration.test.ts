@@ -131,6 +131,15 @@ describe("the stack policy (AnalyzeStack)", () => {
     expect(d.message).toContain("`pulumi up` runs this policy again");
   });
 
+  test("several undecided trails: the advisory names the first and counts the rest", async () => {
+    const result = await pack.analyzeStack([
+      trail("first", { ...fullTrail, isMultiRegionTrail: UNKNOWN }), trail("second", { ...fullTrail, enableLogging: UNKNOWN }),
+    ]);
+    const d = only(result, STACK);
+    expect(d).toMatchObject({ enforcementLevel: "advisory", urn: "urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::first" });
+    expect(d.message).toContain("(so does one more trail)");
+  });
+
   test("an unknown on a second trail does not matter when another trail complies", async () => {
     const result = await pack.analyzeStack([
       trail("main", fullTrail), trail("later", { ...fullTrail, isMultiRegionTrail: UNKNOWN, eventSelectors: UNKNOWN }),
