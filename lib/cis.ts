@@ -32,7 +32,7 @@ export type TrailVerdict =
 /** The management event classes the requirements ask for. */
 export function requiredCoverage(requirements: Requirements): number {
   let required = ALL_MANAGEMENT;
-  for (const source of requirements.allowedExcludedSources) required &= ~(SOURCE_CLASSES[source] ?? 0);
+  for (const source of requirements.allowedExcludedSources) required &= ~(SOURCE_CLASSES.get(source) ?? 0);
   return required;
 }
 

@@ -21,10 +21,11 @@ export const KMS = READ_KMS | WRITE_KMS;
 export const RDSDATA = READ_RDSDATA | WRITE_RDSDATA;
 export const OTHER = READ_OTHER | WRITE_OTHER;
 
-export const SOURCE_CLASSES: Record<string, number> = {
-  "kms.amazonaws.com": KMS,
-  "rdsdata.amazonaws.com": RDSDATA,
-};
+/** The classes of the two sources a trail may exclude (a Map: no inherited keys like "toString"). */
+export const SOURCE_CLASSES: ReadonlyMap<string, number> = new Map([
+  ["kms.amazonaws.com", KMS],
+  ["rdsdata.amazonaws.com", RDSDATA],
+]);
 
 /**
  * Decides unknown values one way for a whole evaluation: optimistic (the unknown turns out
@@ -91,7 +92,7 @@ function basicCoverage(selector: BasicSelector, assumption: Assumption): number 
       if (!assumption.assume(source)) covered &= OTHER;
       continue;
     }
-    covered &= ~(SOURCE_CLASSES[source] ?? 0);
+    covered &= ~(SOURCE_CLASSES.get(source) ?? 0);
   }
   return covered;
 }
@@ -160,7 +161,7 @@ function acceptsEveryOtherSource(conditions: FieldCondition[], assumption: Assum
       if (value instanceof Malformed) return false;
       if (value instanceof Unknown) {
         if (!assumption.assume(value)) return false;
-      } else if (!(value in SOURCE_CLASSES)) {
+      } else if (!SOURCE_CLASSES.has(value)) {
         return false;
       }
     }

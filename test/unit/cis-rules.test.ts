@@ -111,6 +111,9 @@ describe("a trail that does not meet CIS 3.1", () => {
     ["an advanced management selector narrowed by eventName", classic({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventName", notEquals: ["ConsoleLogin"] }] }],
     }), "records no management events"],
+    ["an eventSource notEquals naming an inherited object key is still a narrowing", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["toString"] }] }],
+    }), "does not record read or write management events"],
     ["an advanced management selector narrowed to one event source", classic({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", equals: ["ec2.amazonaws.com"] }] }],
     }), "records no management events"],
