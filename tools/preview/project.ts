@@ -6,6 +6,7 @@ import * as path from "path";
 import { createRequire } from "module";
 
 import { PreviewError, errorMessage, firstLine } from "./errors";
+import { isObject } from "./resources";
 
 /** What the program sees in place of a secure config value: preview has no key to decrypt it. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -59,10 +60,6 @@ export function readYaml(file: string): unknown {
   } catch (err) {
     throw new PreviewError(`${file} is not valid YAML: ${firstLine(errorMessage(err))}`);
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {

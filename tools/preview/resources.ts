@@ -66,7 +66,8 @@ export function isProviderType(type: string): boolean {
   return type.startsWith("pulumi:providers:");
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** A plain JSON object: not null, not a list. */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

@@ -8,7 +8,7 @@ import * as fs from "fs";
 
 import { ProviderResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
 import { PreviewError, errorMessage, firstLine } from "./errors";
-import { engineProperties, isProviderType, parseUrn, PreviewResource } from "./resources";
+import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
 
 export interface StateRun {
   file: string;
@@ -18,10 +18,6 @@ export interface StateRun {
   version: number;
   resources: PreviewResource[];
   warnings: string[];
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
