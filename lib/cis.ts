@@ -2,7 +2,7 @@
 // trail and for a whole stack, with verdicts that say what is missing and how to fix it.
 
 import {
-  ALL_MANAGEMENT, Assumption, KMS, OTHER, RDSDATA, READ, SOURCE_CLASSES, WRITE, managementCoverage,
+  ALL_MANAGEMENT, Assumption, OTHER, READ, SOURCE_CLASSES, WRITE, managementCoverage,
 } from "./coverage";
 import { ExcludableSource, ParsedTrail, Trail } from "./trail";
 import { Unknown } from "./values";
@@ -92,21 +92,15 @@ const MANAGEMENT_FIX =
 /** Says in words which management events a trail misses, from the coverage bit masks. */
 export function describeMissing(covered: number, missing: number): string {
   if (covered === 0) return "records no management events";
-  if ((covered & READ) === covered && (missing & WRITE) === missing && (missing & READ) === 0) {
-    return "records only read management events";
-  }
-  if ((covered & WRITE) === covered && (missing & READ) === missing && (missing & WRITE) === 0) {
-    return "records only write management events";
-  }
+  if ((covered & READ) === covered && (missing & WRITE) === missing) return "records only read management events";
+  if ((covered & WRITE) === covered && (missing & READ) === missing) return "records only write management events";
   const phrases: string[] = [];
   const general = missing & OTHER;
   if (general !== 0) phrases.push(`does not record ${kindOf(general)} management events`);
-  for (const [source, mask] of [["kms.amazonaws.com", KMS], ["rdsdata.amazonaws.com", RDSDATA]] as const) {
+  for (const [source, mask] of SOURCE_CLASSES) {
     const sourceMissing = missing & mask;
-    if (sourceMissing === 0) continue;
     // Already said when the general phrase names the same kinds of event.
-    const generalKinds = kindOf(general);
-    if (general !== 0 && kindOf(sourceMissing) === generalKinds) continue;
+    if (sourceMissing === 0 || (general !== 0 && kindOf(sourceMissing) === kindOf(general))) continue;
     phrases.push(`does not record ${kindOf(sourceMissing)} management events from ${source}`);
   }
   return phrases.join(" and ");

@@ -3,7 +3,7 @@
 // selectors stay as written; values unknown at preview are left alone; a trail AWS would reject
 // anyway is not touched (the validity policy names its problems instead).
 
-import { MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, PROPERTY_NAMES, TrailKind, parseTrail } from "./trail";
+import { MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, MAX_BASIC_SELECTORS, PROPERTY_NAMES, TrailKind, parseTrail } from "./trail";
 import { isUnknownSentinel, unwrap } from "./values";
 
 export interface Remediation {
@@ -13,7 +13,6 @@ export interface Remediation {
   actions: string[];
 }
 
-const MAX_BASIC_SELECTORS = 5;
 type Raw = Record<string, unknown>;
 
 export function remediateTrail(kind: TrailKind, props: unknown, allowedExcludedSources: readonly string[]): Remediation | undefined {

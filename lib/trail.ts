@@ -20,7 +20,7 @@ export type ExcludableSource = (typeof MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE)[numbe
 
 const READ_WRITE_TYPES = ["ReadOnly", "WriteOnly", "All"];
 /** AWS accepts at most five basic event selectors on a trail. */
-const MAX_BASIC_SELECTORS = 5;
+export const MAX_BASIC_SELECTORS = 5;
 
 export type Operator = "equals" | "notEquals" | "startsWith" | "notStartsWith" | "endsWith" | "notEndsWith";
 const OPERATORS: readonly Operator[] = ["equals", "notEquals", "startsWith", "notStartsWith", "endsWith", "notEndsWith"];

@@ -37,10 +37,6 @@ export class Malformed {
 export type Uncertain = Unknown | Malformed;
 export type Value<T> = T | Uncertain;
 
-export function isUncertain(value: unknown): value is Uncertain {
-  return value instanceof Unknown || value instanceof Malformed;
-}
-
 /**
  * Unwraps the wire forms a raw value can take (a `pulumi stack export` file, a hand-written test
  * input): a secret becomes its plain value, or unknown when only ciphertext is there, and an output
