@@ -188,20 +188,34 @@ export function schema(properties: PolicyConfigSchema["properties"]): PolicyConf
 }
 
 /**
- * Shared body of the per-trail setting policies: skip exempt trails and trails the validity policy
- * already fails, report a missing setting, and report an unknown one as advisory.
+ * The trail a per-trail policy should judge, with the policy's options: none for other resources,
+ * for exempt trails, for a bad configuration (reported), and for a malformed trail, which is
+ * aws-cloudtrail-trail-valid-configuration's to report, once.
+ */
+export function trailToJudge<T>(
+  args: ResourceValidationArgs, report: ReportViolation, readOptions: (config: ConfigReader) => T,
+): { parsed: ParsedTrail; options: T } | undefined {
+  const parsed = trailOf(args.type, args.props);
+  if (!parsed || parsed.problems.length > 0) return undefined;
+  const config = readConfig(args);
+  const options = readOptions(config);
+  const exempt = config.strings("exemptTrails", []);
+  if (reportConfigProblems(config, report) || isExempt(args, exempt)) return undefined;
+  return { parsed, options };
+}
+
+/**
+ * Shared body of the per-trail setting policies: report a missing setting, and an unknown one as
+ * advisory.
  */
 export function checkTrailSetting(
   setting: (trail: Trail) => Value<boolean>,
   missing: (label: string) => string,
 ): ResourceValidation {
   return (args, reportViolation) => {
-    const parsed = trailOf(args.type, args.props);
-    if (!parsed || parsed.problems.length > 0) return;
-    const config = readConfig(args);
-    const exempt = config.strings("exemptTrails", []);
-    if (reportConfigProblems(config, reportViolation) || isExempt(args, exempt)) return;
-    const value = setting(parsed.trail);
+    const judged = trailToJudge(args, reportViolation, () => undefined);
+    if (!judged) return;
+    const value = setting(judged.parsed.trail);
     const label = trailLabel(args.name);
     if (value instanceof Unknown) {
       reportUnknown(reportViolation,

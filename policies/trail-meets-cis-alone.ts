@@ -12,8 +12,8 @@ import { describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
 import { remediateTrail } from "../lib/remediate";
 import { trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportConfigProblems,
-  reportUnknown, requirementsSchema, schema, trailLabel, trailOf,
+  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
+  requirementsSchema, schema, trailLabel, trailToJudge,
 } from "./common";
 
 export const trailMeetsCisAlone: ResourceValidationPolicy = {
@@ -49,14 +49,9 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     return props;
   },
   validateResource: (args, reportViolation) => {
-    const parsed = trailOf(args.type, args.props);
-    // A malformed trail is aws-cloudtrail-trail-valid-configuration's to report, once.
-    if (!parsed || parsed.problems.length > 0) return;
-    const config = readConfig(args);
-    const requirements = readRequirements(config);
-    const exempt = config.strings("exemptTrails", []);
-    if (reportConfigProblems(config, reportViolation) || isExempt(args, exempt)) return;
-    const verdict = judgeTrail(parsed, requirements);
+    const judged = trailToJudge(args, reportViolation, readRequirements);
+    if (!judged) return;
+    const verdict = judgeTrail(judged.parsed, judged.options);
     const label = trailLabel(args.name);
     if (verdict.status === "noncompliant") {
       reportViolation(`The ${label} ${describeGaps(verdict.gaps)}. To fix: ${describeFixes(verdict.gaps)}.`);
