@@ -4,7 +4,7 @@
 import {
   ALL_MANAGEMENT, Assumption, OTHER, READ, SOURCE_CLASSES, WRITE, managementCoverage,
 } from "./coverage";
-import { ExcludableSource, ParsedTrail, Trail } from "./trail";
+import { ExcludableSource, ParsedTrail, Trail, withAcceptedValues } from "./trail";
 import { Unknown } from "./values";
 
 export interface Requirements {
@@ -52,9 +52,11 @@ export function judgeTrail(parsed: ParsedTrail, requirements: Requirements = CIS
       }],
     };
   }
+  // An unknown only decides if a value AWS would accept for it changes the verdict.
+  const trail = withAcceptedValues(parsed.trail);
   const pessimistic = new Assumption(false);
-  if (gapsOf(parsed.trail, requirements, pessimistic).length === 0) return { status: "compliant" };
-  const optimisticGaps = gapsOf(parsed.trail, requirements, new Assumption(true));
+  if (gapsOf(trail, requirements, pessimistic).length === 0) return { status: "compliant" };
+  const optimisticGaps = gapsOf(trail, requirements, new Assumption(true));
   if (optimisticGaps.length > 0) return { status: "noncompliant", gaps: optimisticGaps };
   return { status: "unknown", unknowns: [...new Set(pessimistic.consulted.map((u: Unknown) => u.path))] };
 }

@@ -135,8 +135,7 @@ function fieldCoverage(selector: FieldSelector, assumption: Assumption): number 
       if (selector.conditions.some((c) => c.operator !== "equals")) return 0;
       return accepts(selector.conditions, "Management", assumption) ? ALL_MANAGEMENT : 0;
     case "readOnly":
-      return (accepts(selector.conditions, "true", assumption) ? READ : 0)
-        | (accepts(selector.conditions, "false", assumption) ? WRITE : 0);
+      return readOnlyCoverage(selector.conditions, assumption);
     case "eventSource":
       return (accepts(selector.conditions, "kms.amazonaws.com", assumption) ? KMS : 0)
         | (accepts(selector.conditions, "rdsdata.amazonaws.com", assumption) ? RDSDATA : 0)
@@ -145,6 +144,30 @@ function fieldCoverage(selector: FieldSelector, assumption: Assumption): number 
       // Any other field (eventName, resources.type, ...) narrows the events a selector matches.
       return 0;
   }
+}
+
+/**
+ * readOnly takes only equals "true" or "false" (anything else was reported). One unknown value is
+ * one of the two, never both: it can complete a known one, but alone it leaves one kind out.
+ */
+function readOnlyCoverage(conditions: FieldCondition[], assumption: Assumption): number {
+  let covered = ALL_MANAGEMENT;
+  for (const condition of conditions) {
+    const values = condition.values;
+    if (values instanceof Malformed) return 0;
+    if (values instanceof Unknown) {
+      if (!assumption.assume(values)) return 0;
+      continue;
+    }
+    let accepted = (values.includes("true") ? READ : 0) | (values.includes("false") ? WRITE : 0);
+    const unknowns = values.filter((v): v is Unknown => v instanceof Unknown);
+    if (unknowns.length > 0 && accepted !== ALL_MANAGEMENT && assumption.assume(unknowns[0])) {
+      // Two unknowns can be both values; one can add the missing kind, or alone be either kind.
+      accepted = unknowns.length > 1 || accepted !== 0 ? ALL_MANAGEMENT : READ;
+    }
+    covered &= accepted;
+  }
+  return covered;
 }
 
 /** Every other source passes only conditions that exclude nothing but the two named sources. */

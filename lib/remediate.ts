@@ -1,7 +1,8 @@
 // Rewrites a trail's inputs so that it meets CIS 3.1, changing only what stands in the way:
 // the three flags, management-event selectors and exclusions. Buckets, keys, tags and data-event
 // selectors stay as written; values unknown at preview are left alone; a trail AWS would reject
-// anyway is not touched (the validity policy names its problems instead).
+// is not touched (the validity policy names its problems instead), except a multi-region trail
+// without global service events, whose fix is that one flag.
 
 import { MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, MAX_BASIC_SELECTORS, PROPERTY_NAMES, TrailKind, parseTrail } from "./trail";
 import { isUnknownSentinel, unwrap } from "./values";
@@ -17,7 +18,9 @@ type Raw = Record<string, unknown>;
 
 export function remediateTrail(kind: TrailKind, props: unknown, allowedExcludedSources: readonly string[]): Remediation | undefined {
   const parsed = parseTrail(kind, props);
-  if (parsed.problems.length > 0) return undefined;
+  // A multi-region trail without global service events has one obvious fix, made below; any
+  // other problem is the validity policy's to name, and a lookup has no configuration to fix.
+  if (parsed.lookupOnly || parsed.problems.some((p) => p.code !== "multi-region-without-global-events")) return undefined;
   const raw = (unwrap(props) ?? {}) as Raw;
   const names = PROPERTY_NAMES[kind];
   const changes: Raw = {};

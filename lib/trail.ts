@@ -19,8 +19,16 @@ export const MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE = ["kms.amazonaws.com", "rdsdata
 export type ExcludableSource = (typeof MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE)[number];
 
 const READ_WRITE_TYPES = ["ReadOnly", "WriteOnly", "All"];
-/** AWS accepts at most five basic event selectors on a trail. */
+/** AWS accepts at most five basic event selectors on a trail (PutEventSelectors). */
 export const MAX_BASIC_SELECTORS = 5;
+/** AWS accepts at most 500 condition values in all the advanced event selectors of a trail. */
+export const MAX_ADVANCED_CONDITION_VALUES = 500;
+/** Lengths AWS accepts (AdvancedFieldSelector, AdvancedEventSelector). */
+export const MAX_FIELD_LENGTH = 1000;
+export const MAX_OPERAND_LENGTH = 2048;
+export const MAX_SELECTOR_NAME_LENGTH = 1000;
+/** The fields AWS accepts in an advanced selector for management events. */
+export const MANAGEMENT_FIELDS: readonly string[] = ["eventCategory", "readOnly", "eventSource"];
 
 export type Operator = "equals" | "notEquals" | "startsWith" | "notStartsWith" | "endsWith" | "notEndsWith";
 const OPERATORS: readonly Operator[] = ["equals", "notEquals", "startsWith", "notStartsWith", "endsWith", "notEndsWith"];
@@ -90,9 +98,26 @@ export interface Trail {
   advancedSelectors: Value<Value<AdvancedSelector>[]>;
 }
 
+/** One kind of problem per code, each with its own message. */
+export type ProblemCode =
+  | "unknown-properties" | "wrong-type" | "null-value" | "null-entry" | "required"
+  | "both-selector-kinds" | "too-many-basic-selectors" | "multi-region-without-global-events"
+  | "read-write-type" | "excluded-source" | "no-field-selectors" | "no-event-category"
+  | "event-category-operator" | "read-only-operator" | "read-only-value" | "management-field"
+  | "management-event-source" | "too-many-condition-values" | "too-long";
+
 export interface Problem {
+  code: ProblemCode;
   path: string;
+  /** One plain sentence, naming the property. */
   message: string;
+}
+
+/** An unknown value that AWS would reject for some of its values, and the rule it could break. */
+export interface Undecided {
+  path: string;
+  /** Reads after "may be rejected by AWS: ": a clause naming the rule. */
+  rule: string;
 }
 
 export interface ParsedTrail {
@@ -100,7 +125,12 @@ export interface ParsedTrail {
   /** Configurations AWS rejects, or values of the wrong type: the trail cannot be trusted. */
   problems: Problem[];
   /** Unknown values that could still make the configuration one AWS rejects. */
-  undecided: Unknown[];
+  undecided: Undecided[];
+  /**
+   * No property is set at all: the lookup arguments of a resource read with `get`, which the engine
+   * records as its inputs, not a trail's configuration (every trail has an s3BucketName).
+   */
+  lookupOnly: boolean;
 }
 
 /** Reads a trail's properties (inputs or outputs) without trusting their shape. */
@@ -127,33 +157,81 @@ export function parseTrail(kind: TrailKind, props: unknown): ParsedTrail {
     advancedSelectors: reader.list(field("advancedEventSelectors"), "advancedEventSelectors",
       (v, p) => reader.advancedSelector(v, p, names)),
   };
-  if (root instanceof Unknown) reader.problem("properties", "are unknown as a whole; a trail's settings cannot be read");
+  if (root instanceof Unknown) {
+    reader.problem("unknown-properties", "properties", "The trail's properties are unknown as a whole, so its settings cannot be read.");
+  }
   const undecided = checkCombinations(trail, reader);
-  return { trail, problems: reader.problems, undecided };
+  const lookupOnly = !(root instanceof Unknown || root instanceof Malformed)
+    && Object.values(root).every((v) => unwrap(v) === null || unwrap(v) === undefined);
+  return { trail, problems: reader.problems, undecided, lookupOnly };
 }
 
 /** Rules AWS applies across properties, which no single property's type shows. */
-function checkCombinations(trail: Trail, reader: Reader): Unknown[] {
-  const undecided: Unknown[] = [];
+function checkCombinations(trail: Trail, reader: Reader): Undecided[] {
+  const undecided: Undecided[] = [];
   const basic = trail.basicSelectors;
   const advanced = trail.advancedSelectors;
   if (Array.isArray(basic) && basic.length > 0 && Array.isArray(advanced) && advanced.length > 0) {
-    reader.problem("advancedEventSelectors",
-      "eventSelectors and advancedEventSelectors are both set; AWS accepts one kind of selector per trail, not both");
+    reader.problem("both-selector-kinds", "advancedEventSelectors",
+      "eventSelectors and advancedEventSelectors are both set, but AWS accepts only one kind of selector on a trail.");
   }
   if (Array.isArray(basic) && basic.length > MAX_BASIC_SELECTORS) {
-    reader.problem("eventSelectors", `has ${basic.length} basic event selectors; AWS accepts at most ${MAX_BASIC_SELECTORS}`);
+    reader.problem("too-many-basic-selectors", "eventSelectors",
+      `eventSelectors has ${basic.length} selectors, but AWS accepts at most ${MAX_BASIC_SELECTORS} on a trail.`);
+  }
+  const values = conditionValueCount(advanced);
+  if (values > MAX_ADVANCED_CONDITION_VALUES) {
+    reader.problem("too-many-condition-values", "advancedEventSelectors",
+      `advancedEventSelectors has ${values} condition values in all, but AWS accepts at most ` +
+      `${MAX_ADVANCED_CONDITION_VALUES} on a trail.`);
   }
   const multi = trail.multiRegion;
   const global = trail.globalServiceEvents;
   if (multi === true && global === false) {
-    reader.problem("includeGlobalServiceEvents",
-      "is false on a multi-region trail; AWS rejects a multi-region trail without global service events");
+    reader.problem("multi-region-without-global-events", "includeGlobalServiceEvents",
+      "includeGlobalServiceEvents is false on a multi-region trail, which AWS rejects.");
   } else if ((multi === true || multi instanceof Unknown) && (global === false || global instanceof Unknown)) {
-    if (multi instanceof Unknown) undecided.push(multi);
-    if (global instanceof Unknown) undecided.push(global);
+    const rule = "a multi-region trail must include global service events";
+    if (multi instanceof Unknown) undecided.push({ path: multi.path, rule });
+    if (global instanceof Unknown) undecided.push({ path: global.path, rule });
+  }
+  const bothKinds = "a trail accepts one kind of event selector, not both";
+  if (basic instanceof Unknown && !(Array.isArray(advanced) && advanced.length === 0)) {
+    undecided.push({ path: basic.path, rule: bothKinds });
+  } else if (advanced instanceof Unknown && Array.isArray(basic) && basic.length > 0) {
+    undecided.push({ path: advanced.path, rule: bothKinds });
   }
   return undecided;
+}
+
+/** Condition values in all advanced selectors; unknown lists count for nothing yet. */
+function conditionValueCount(advanced: Value<Value<AdvancedSelector>[]>): number {
+  if (!Array.isArray(advanced)) return 0;
+  let count = 0;
+  for (const selector of advanced) {
+    if (selector instanceof Unknown || selector instanceof Malformed || !Array.isArray(selector.fieldSelectors)) continue;
+    for (const field of selector.fieldSelectors) {
+      if (field instanceof Unknown || field instanceof Malformed) continue;
+      for (const condition of field.conditions) if (Array.isArray(condition.values)) count += condition.values.length;
+    }
+  }
+  return count;
+}
+
+/**
+ * The trail with each unknown that AWS's cross-property rules leave only one accepted value for
+ * set to that value: an unknown cannot rescue a trail by taking a value AWS would reject. Beside
+ * known selectors of one kind, the other kind can only be empty; a multi-region trail can only
+ * include global service events; a trail without them can only be single-region.
+ */
+export function withAcceptedValues(trail: Trail): Trail {
+  const pinned = { ...trail };
+  const nonEmpty = (list: Value<unknown[]>) => Array.isArray(list) && list.length > 0;
+  if (pinned.basicSelectors instanceof Unknown && nonEmpty(pinned.advancedSelectors)) pinned.basicSelectors = [];
+  if (pinned.advancedSelectors instanceof Unknown && nonEmpty(pinned.basicSelectors)) pinned.advancedSelectors = [];
+  if (pinned.globalServiceEvents instanceof Unknown && pinned.multiRegion === true) pinned.globalServiceEvents = true;
+  if (pinned.multiRegion instanceof Unknown && pinned.globalServiceEvents === false) pinned.multiRegion = false;
+  return pinned;
 }
 
 type RawObject = Record<string, unknown>;
@@ -161,8 +239,8 @@ type RawObject = Record<string, unknown>;
 class Reader {
   readonly problems: Problem[] = [];
 
-  problem(path: string, message: string): void {
-    this.problems.push({ path, message });
+  problem(code: ProblemCode, path: string, message: string): void {
+    this.problems.push({ code, path, message });
   }
 
   /** Common first step: unwrap wire forms, spot unknowns, treat null like absent. */
@@ -174,7 +252,7 @@ class Reader {
   }
 
   private wrongType(path: string, expected: string, value: unknown): Malformed {
-    this.problem(path, `must be ${expected}, got ${describeType(value)}`);
+    this.problem("wrong-type", path, `${path} must be ${expected}, not ${describeType(value)}.`);
     return new Malformed(path);
   }
 
@@ -207,7 +285,7 @@ class Reader {
     const raw = this.raw(value, path);
     if (raw instanceof Unknown || typeof raw === "string") return raw;
     if (raw === undefined) {
-      this.problem(path, "is null; a string is expected");
+      this.problem("null-value", path, `${path} is null, but must be a string.`);
       return new Malformed(path);
     }
     return this.wrongType(path, "a string", raw);
@@ -224,7 +302,7 @@ class Reader {
       const itemPath = `${path}[${i}]`;
       const element = unwrap(raw[i]);
       if (element === null || element === undefined) {
-        this.problem(itemPath, "is null; list entries must not be null");
+        this.problem("null-entry", itemPath, `${itemPath} is null, but list entries must not be null.`);
         items.push(new Malformed(itemPath));
       } else {
         items.push(item(element, itemPath));
@@ -249,7 +327,8 @@ class Reader {
       excludedSources,
     };
     if (typeof readWriteType === "string" && !READ_WRITE_TYPES.includes(readWriteType)) {
-      this.problem(`${path}.readWriteType`, "must be exactly ReadOnly, WriteOnly or All (AWS compares case-sensitively)");
+      this.problem("read-write-type", `${path}.readWriteType`,
+        `${path}.readWriteType must be exactly ReadOnly, WriteOnly or All, which AWS compares case-sensitively.`);
       selector.readWriteType = new Malformed(`${path}.readWriteType`);
     }
     if (Array.isArray(excludedSources)) {
@@ -258,7 +337,8 @@ class Reader {
           return source;
         }
         const sourcePath = `${path}.excludeManagementEventSources[${i}]`;
-        this.problem(sourcePath, "names a source AWS cannot exclude; only kms.amazonaws.com and rdsdata.amazonaws.com are accepted");
+        this.problem("excluded-source", sourcePath,
+          `${sourcePath} names a source AWS cannot exclude: only kms.amazonaws.com and rdsdata.amazonaws.com can be.`);
         return new Malformed(sourcePath);
       });
     }
@@ -278,18 +358,46 @@ class Reader {
   advancedSelector(value: unknown, path: string, names: PropertyNames): Value<AdvancedSelector> {
     const obj = this.object(value, path);
     if (obj instanceof Unknown || obj instanceof Malformed) return obj;
-    this.optionalString(obj.name, `${path}.name`);
+    this.limitLength(this.optionalString(obj.name, `${path}.name`), `${path}.name`, MAX_SELECTOR_NAME_LENGTH);
     const fieldSelectors = this.list(obj.fieldSelectors, `${path}.fieldSelectors`,
       (v, p) => this.fieldSelector(v, p, names));
     if (Array.isArray(fieldSelectors)) {
       if (fieldSelectors.length === 0) {
-        this.problem(`${path}.fieldSelectors`, "is empty; AWS requires at least an eventCategory field selector");
+        this.problem("no-field-selectors", `${path}.fieldSelectors`,
+          `${path}.fieldSelectors is empty, but AWS requires at least an eventCategory field selector.`);
       } else if (!fieldSelectors.some((f) => !(f instanceof Malformed) && (f instanceof Unknown
         || f.field instanceof Unknown || f.field === "eventCategory"))) {
-        this.problem(`${path}.fieldSelectors`, "has no eventCategory field selector; AWS requires one");
+        this.problem("no-event-category", `${path}.fieldSelectors`,
+          `${path}.fieldSelectors has no eventCategory field selector, which AWS requires.`);
+      } else if (fieldSelectors.some((f) => !(f instanceof Unknown || f instanceof Malformed) && selectsManagement(f))) {
+        this.checkManagementFields(fieldSelectors, names);
       }
     }
     return { path, fieldSelectors };
+  }
+
+  /** A management selector may use only eventCategory, readOnly and eventSource (excluding kms or rdsdata). */
+  private checkManagementFields(fields: Value<FieldSelector>[], names: PropertyNames): void {
+    for (const f of fields) {
+      if (f instanceof Unknown || f instanceof Malformed || typeof f.field !== "string") continue;
+      if (!MANAGEMENT_FIELDS.includes(f.field)) {
+        this.problem("management-field", `${f.path}.field`,
+          `${f.path}.field is ${fieldName(f.field)}, a field AWS rejects in a management event selector, ` +
+          "where it accepts only eventCategory, readOnly and eventSource.");
+      } else if (f.field === "eventSource" && !f.conditions.every((c) => c.operator === "notEquals"
+        && Array.isArray(c.values) && c.values.every((v) => typeof v !== "string"
+          || (MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE as readonly string[]).includes(v)))) {
+        this.problem("management-event-source", f.path,
+          `${f.path} filters eventSource other than with ${names.operators.notEquals} kms.amazonaws.com or ` +
+          "rdsdata.amazonaws.com, which AWS rejects in a management event selector.");
+      }
+    }
+  }
+
+  private limitLength(value: Value<string> | undefined, path: string, most: number): void {
+    if (typeof value === "string" && value.length > most) {
+      this.problem("too-long", path, `${path} is ${value.length} characters long, but AWS accepts at most ${most}.`);
+    }
   }
 
   private fieldSelector(value: unknown, path: string, names: PropertyNames): Value<FieldSelector> {
@@ -298,23 +406,31 @@ class Reader {
     const field = this.raw(obj.field, `${path}.field`) === undefined
       ? this.missing(`${path}.field`)
       : this.string(obj.field, `${path}.field`);
+    this.limitLength(field, `${path}.field`, MAX_FIELD_LENGTH);
     const conditions: FieldCondition[] = [];
     for (const operator of OPERATORS) {
       const key = names.operators[operator];
       const values = this.strings(obj[key], `${path}.${key}`);
+      if (Array.isArray(values)) values.forEach((v, i) => this.limitLength(v, `${path}.${key}[${i}]`, MAX_OPERAND_LENGTH));
       // Providers report unset operators as empty lists: those add no condition.
       if (!(Array.isArray(values) && values.length === 0)) conditions.push({ operator, values });
     }
     const selector: FieldSelector = { path, field, conditions };
     if (field === "eventCategory" && conditions.some((c) => c.operator !== "equals")) {
-      this.problem(`${path}`, "uses an operator other than equals on eventCategory; AWS accepts only equals there");
+      this.problem("event-category-operator", path,
+        `${path} uses an operator other than equals on eventCategory, which AWS rejects.`);
     }
-    if (field === "readOnly") this.checkReadOnlyValues(selector, names);
+    if (field === "readOnly") {
+      if (conditions.some((c) => c.operator !== "equals")) {
+        this.problem("read-only-operator", path, `${path} uses an operator other than equals on readOnly, which AWS rejects.`);
+      }
+      this.checkReadOnlyValues(selector, names);
+    }
     return selector;
   }
 
   private missing(path: string): Malformed {
-    this.problem(path, "is required and not set");
+    this.problem("required", path, `${path} is required but not set.`);
     return new Malformed(path);
   }
 
@@ -323,12 +439,23 @@ class Reader {
       if (!Array.isArray(condition.values)) continue;
       condition.values.forEach((v, i) => {
         if (typeof v === "string" && v !== "true" && v !== "false") {
-          this.problem(`${selector.path}.${names.operators[condition.operator]}[${i}]`,
-            "must be \"true\" or \"false\" for the readOnly field");
+          const valuePath = `${selector.path}.${names.operators[condition.operator]}[${i}]`;
+          this.problem("read-only-value", valuePath, `${valuePath} must be "true" or "false" for the readOnly field.`);
         }
       });
     }
   }
+}
+
+/** Whether a field selector is eventCategory equals Management (with or without other categories). */
+export function selectsManagement(field: FieldSelector): boolean {
+  return field.field === "eventCategory" && field.conditions.some((c) => c.operator === "equals"
+    && Array.isArray(c.values) && c.values.includes("Management"));
+}
+
+/** A field name as written when it is a plain name, never arbitrary text from the program. */
+function fieldName(field: string): string {
+  return /^[A-Za-z][\w.]{0,63}$/.test(field) ? field : "a field";
 }
 
 function describeType(value: unknown): string {

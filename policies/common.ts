@@ -189,14 +189,14 @@ export function schema(properties: PolicyConfigSchema["properties"]): PolicyConf
 
 /**
  * The trail a per-trail policy should judge, with the policy's options: none for other resources,
- * for exempt trails, for a bad configuration (reported), and for a malformed trail, which is
- * aws-cloudtrail-trail-valid-configuration's to report, once.
+ * for exempt trails, for a bad configuration (reported), for a malformed trail, which is
+ * aws-cloudtrail-trail-valid-configuration's to report, once, and for a read resource's lookup.
  */
 export function trailToJudge<T>(
   args: ResourceValidationArgs, report: ReportViolation, readOptions: (config: ConfigReader) => T,
 ): { parsed: ParsedTrail; options: T } | undefined {
   const parsed = trailOf(args.type, args.props);
-  if (!parsed || parsed.problems.length > 0) return undefined;
+  if (!parsed || parsed.problems.length > 0 || parsed.lookupOnly) return undefined;
   const config = readConfig(args);
   const options = readOptions(config);
   const exempt = config.strings("exemptTrails", []);

@@ -29,20 +29,21 @@ export const trailValidConfiguration: ResourceValidationPolicy = {
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html",
   validateResource: (args, reportViolation) => {
     const parsed = trailOf(args.type, args.props);
-    if (!parsed) return;
+    // A read resource's lookup carries no configuration: AnalyzeStack judges what was read.
+    if (!parsed || parsed.lookupOnly) return;
     const label = trailLabel(args.name);
     if (parsed.problems.length > 0) {
-      const shown = parsed.problems.slice(0, MOST_PROBLEMS_SHOWN).map((p) => `${p.path} ${p.message}`);
+      const shown = parsed.problems.slice(0, MOST_PROBLEMS_SHOWN).map((p) => p.message);
       const more = parsed.problems.length - shown.length;
       reportViolation(
-        `The ${label} has a configuration AWS rejects or that cannot be read: ${shown.join("; ")}` +
-        (more > 0 ? `; and ${more} more problems` : "") + ".");
+        `The ${label} has a configuration AWS rejects or that cannot be read. ${shown.join(" ")}` +
+        (more > 0 ? ` And ${more} more ${more === 1 ? "problem" : "problems"}.` : ""));
       return;
     }
     if (parsed.undecided.length > 0) {
+      const reasons = parsed.undecided.map((u) => `${u.path} is unknown at preview, and ${u.rule}`);
       reportUnknown(reportViolation,
-        `The ${label} may be rejected by AWS: ${listOf(parsed.undecided.map((u) => u.path))} is unknown at ` +
-        "preview, and a multi-region trail must include global service events. `pulumi up` checks it again.");
+        `The ${label} may be rejected by AWS: ${listOf(reasons)}. \`pulumi up\` checks it again.`);
     }
   },
 };

@@ -108,21 +108,18 @@ describe("a trail that does not meet CIS 3.1", () => {
     ["an advanced eventSource notEquals KMS", classic({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["kms.amazonaws.com"] }] }],
     }), "does not record read or write management events from kms.amazonaws.com"],
-    ["an advanced management selector narrowed by eventName", classic({
-      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventName", notEquals: ["ConsoleLogin"] }] }],
-    }), "records no management events"],
-    ["an eventSource notEquals naming an inherited object key is still a narrowing", classic({
-      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["toString"] }] }],
-    }), "does not record read or write management events"],
-    ["an advanced management selector narrowed to one event source", classic({
-      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", equals: ["ec2.amazonaws.com"] }] }],
-    }), "records no management events"],
-    ["a write selector narrowed by eventSource startsWith beside a full read selector", classic({
-      advancedEventSelectors: [
-        { fieldSelectors: [MANAGEMENT, READ_ONLY] },
-        { fieldSelectors: [MANAGEMENT, WRITE_ONLY, { field: "eventSource", startsWiths: ["ec2"] }] },
-      ],
+    ["an advanced readOnly value unknown, alone: it is true or false, never both", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: [UNKNOWN] }] }],
     }), "records only read management events"],
+    ["known narrowing advanced selectors beside unknown eventSelectors: AWS accepts only an empty list there", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, READ_ONLY] }], eventSelectors: unknownAtPreview<[]>(),
+    }), "records only read management events"],
+    ["known narrowing basic selectors beside unknown advancedEventSelectors", classic({
+      eventSelectors: [{ readWriteType: "WriteOnly" }], advancedEventSelectors: unknownAtPreview<[]>(),
+    }), "records only write management events"],
+    ["global service events off and multi-region unknown: AWS accepts only a single-region trail", classic({
+      includeGlobalServiceEvents: false, isMultiRegionTrail: unknownAtPreview<boolean>(),
+    }), "is single-region and excludes global service events (IAM, STS, CloudFront)"],
     ["several gaps at once", classic({ isMultiRegionTrail: false, enableLogging: false, eventSelectors: [{ readWriteType: "ReadOnly" }] }),
       "is not logging, is single-region and records only read management events"],
     ["an unknown value does not save a trail that fails anyway", classic({ isMultiRegionTrail: unknownAtPreview<boolean>(), enableLogging: false }),
@@ -143,9 +140,10 @@ describe("a trail whose verdict waits for deploy", () => {
     ["enableLogging unknown at preview", classic({ enableLogging: unknownAtPreview<boolean>() }), ["enableLogging"]],
     ["the whole selector list computed from another resource", classic({ eventSelectors: unknownAtPreview<[]>() }), ["eventSelectors"]],
     ["readWriteType unknown", classic({ eventSelectors: [{ readWriteType: UNKNOWN }] }), ["eventSelectors[0].readWriteType"]],
-    ["an advanced readOnly value unknown", classic({
-      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: [UNKNOWN] }] }],
-    }), ["advancedEventSelectors[0].fieldSelectors[1].equals[0]"]],
+    ["an advanced readOnly value unknown beside a known one: it may be the other", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: ["true", UNKNOWN] }] }],
+    }), ["advancedEventSelectors[0].fieldSelectors[1].equals[1]"]],
+    ["unknown eventSelectors beside no advanced selectors", classic({ eventSelectors: unknownAtPreview<[]>() }), ["eventSelectors"]],
   ];
   test.each(cases)("%s", (_name, props, unknowns) => {
     expect(verdictOf(props)).toEqual({ status: "unknown", unknowns });
@@ -179,6 +177,27 @@ describe("a configuration AWS rejects or that has the wrong types fails closed",
       "advancedEventSelectors[0].fieldSelectors[1].field"],
     ["an empty field selector list", classic({ advancedEventSelectors: [{ fieldSelectors: [] }] }), "advancedEventSelectors[0].fieldSelectors"],
     ["properties that are not an object", "a trail", "properties"],
+    ["a management selector narrowed by eventName, a field AWS accepts only for data events", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventName", notEquals: ["ConsoleLogin"] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[1].field"],
+    ["a management selector with eventSource equals one source", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", equals: ["ec2.amazonaws.com"] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[1]"],
+    ["a management selector excluding a source AWS cannot exclude (an inherited object key)", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["toString"] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[1]"],
+    ["a management selector with eventSource startsWith", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, WRITE_ONLY, { field: "eventSource", startsWiths: ["ec2"] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[2]"],
+    ["readOnly with an operator other than equals", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", notEquals: ["true"] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[1]"],
+    ["more than 500 condition values over the advanced selectors", classic({
+      advancedEventSelectors: Array.from({ length: 501 }, () => ({ fieldSelectors: [MANAGEMENT] })),
+    }), "advancedEventSelectors"],
+    ["a condition value longer than AWS accepts", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, ...S3_DATA.slice(1), { field: "resources.ARN", startsWiths: ["a".repeat(2049)] }] }],
+    }), "advancedEventSelectors[0].fieldSelectors[2].startsWiths[0]"],
   ];
   test.each(cases)("%s", (_name, props, path) => {
     const parsed = parseTrail("aws", props);
@@ -190,6 +209,28 @@ describe("a configuration AWS rejects or that has the wrong types fails closed",
     const parsed = parseTrail("aws", classic({ includeGlobalServiceEvents: unknownAtPreview<boolean>() }));
     expect(parsed.problems).toEqual([]);
     expect(parsed.undecided.map((u) => u.path)).toEqual(["includeGlobalServiceEvents"]);
+  });
+
+  test("an unknown selector list beside known selectors of the other kind is undecided: AWS rejects any non-empty value", () => {
+    const parsed = parseTrail("aws", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT] }], eventSelectors: unknownAtPreview<[]>(),
+    }));
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.undecided).toEqual([{ path: "eventSelectors", rule: "a trail accepts one kind of event selector, not both" }]);
+    // The only value AWS accepts there is an empty list, which leaves the compliant selector.
+    expect(judgeTrail(parsed).status).toBe("compliant");
+  });
+
+  test("5,000 advanced selectors exceed AWS's limit on condition values", () => {
+    const parsed = parseTrail("aws", classic({ advancedEventSelectors: Array.from({ length: 5000 }, () => ({ fieldSelectors: [MANAGEMENT] })) }));
+    expect(parsed.problems.map((p) => p.code)).toEqual(["too-many-condition-values"]);
+    expect(parsed.problems[0].message).toBe("advancedEventSelectors has 5000 condition values in all, but AWS accepts at most 500 on a trail.");
+  });
+
+  test("a read resource's empty lookup is not a configuration", () => {
+    expect(parseTrail("aws", {}).lookupOnly).toBe(true);
+    expect(parseTrail("aws-native", { isLogging: null }).lookupOnly).toBe(true);
+    expect(parseTrail("aws", compliantClassic).lookupOnly).toBe(false);
   });
 
   test("5,000 selectors are read in one pass and every problem is named", () => {
@@ -213,6 +254,10 @@ describe("aws-native trails follow the same AWS rules", () => {
     ["an advanced selector narrowed with the singular startsWith", native({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", startsWith: ["ec2"] }] }],
     }), "noncompliant"],
+    ["an advanced selector excluding KMS with notEquals", native({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["kms.amazonaws.com"] }] }],
+    }), "noncompliant"],
+    ["an advanced data-only selector", native({ advancedEventSelectors: [{ fieldSelectors: S3_DATA }] }), "noncompliant"],
     ["KMS events excluded", native({ eventSelectors: [{ excludeManagementEventSources: ["kms.amazonaws.com"] }] }), "noncompliant"],
     ["isMultiRegionTrail unknown", native({ isMultiRegionTrail: unknownAtPreview<boolean>() }), "unknown"],
     ["isLogging missing, though aws-native requires it", malformed<NativeTrailProps>({ s3BucketName: "b", isMultiRegionTrail: true }), "noncompliant"],
