@@ -100,7 +100,7 @@ export interface Trail {
 
 /** One kind of problem per code, each with its own message. */
 export type ProblemCode =
-  | "unknown-properties" | "wrong-type" | "null-value" | "null-entry" | "required"
+  | "unknown-properties" | "wrong-type" | "null-entry" | "required"
   | "both-selector-kinds" | "too-many-basic-selectors" | "multi-region-without-global-events"
   | "read-write-type" | "excluded-source" | "no-field-selectors" | "no-event-category"
   | "event-category-operator" | "read-only-operator" | "read-only-value" | "management-field"
@@ -284,10 +284,7 @@ class Reader {
   string(value: unknown, path: string): Value<string> {
     const raw = this.raw(value, path);
     if (raw instanceof Unknown || typeof raw === "string") return raw;
-    if (raw === undefined) {
-      this.problem("null-value", path, `${path} is null, but must be a string.`);
-      return new Malformed(path);
-    }
+    if (raw === undefined) return this.missing(path);
     return this.wrongType(path, "a string", raw);
   }
 

@@ -32,6 +32,9 @@ describe("remediation makes a trail meet CIS 3.1", () => {
     ["an advanced readOnly selector is widened to read and write", {
       ...base, isMultiRegionTrail: true, advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, READ_ONLY] }],
     }, ["removed conditions narrowing management events from advancedEventSelectors[0]"]],
+    ["a multi-region trail without global service events, which AWS rejects, gets them", {
+      ...base, isMultiRegionTrail: true, includeGlobalServiceEvents: false,
+    }, ["set includeGlobalServiceEvents to true"]],
     ["advanced data selectors alone get a management selector", {
       ...base, isMultiRegionTrail: true, advancedEventSelectors: [{ fieldSelectors: S3_DATA }],
     }, ["added an advanced event selector for all management events"]],
@@ -81,6 +84,19 @@ describe("remediation leaves alone what it must not change", () => {
   test("an unknown readOnly condition is not dropped", () => {
     const props = { ...base, isMultiRegionTrail: true, advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: [UNKNOWN] }] }] };
     expect(remediateTrail("aws", props, [])).toBeUndefined();
+  });
+
+  test("a read resource's empty lookup has nothing to remediate", () => {
+    expect(remediateTrail("aws", {}, [])).toBeUndefined();
+    expect(remediateTrail("aws-native", {}, [])).toBeUndefined();
+  });
+
+  test("an aws-native multi-region trail without global service events gets them, and nothing else changes", () => {
+    const props = { ...compliantNative, includeGlobalServiceEvents: false };
+    expect(parseTrail("aws-native", props).problems.map((p) => p.code)).toEqual(["multi-region-without-global-events"]);
+    expect(remediateTrail("aws-native", props, [])).toEqual({
+      changes: { includeGlobalServiceEvents: true }, actions: ["set includeGlobalServiceEvents to true"],
+    });
   });
 
   test("a trail AWS rejects (basic and advanced selectors together) is not guessed at", () => {
