@@ -422,11 +422,13 @@ describe("what a program run under mocks hands to the pack", () => {
     expect(trail.inputs.s3BucketName).toBe(UNKNOWN);
     expect(trail.inputs.s3KeyPrefix).toBe(UNKNOWN);
     expect(byUrn.get(`${P}audit:index:AuditTrail$aws:s3/bucketPolicy:BucketPolicy::audit-logs`)?.inputs.policy).toBe(UNKNOWN);
-    // Planned outputs: the inputs, plus unknown for what the provider computes.
-    expect(trail.outputs).toMatchObject({ isMultiRegionTrail: true, arn: UNKNOWN, homeRegion: UNKNOWN, id: UNKNOWN });
-    // Provider-filled defaults are not invented.
-    expect(trail.inputs).not.toHaveProperty("enableLogging");
-    expect(trail.outputs).not.toHaveProperty("enableLogging");
+    // Planned outputs: the checked inputs, plus unknown for what the provider computes.
+    expect(trail.outputs).toMatchObject({
+      isMultiRegionTrail: true, arn: UNKNOWN, homeRegion: UNKNOWN, tagsAll: UNKNOWN, region: UNKNOWN, id: UNKNOWN,
+    });
+    // The bridge's Check fills the Terraform schema's defaults into the inputs.
+    expect(trail.inputs).toMatchObject({ enableLogging: true, includeGlobalServiceEvents: true, isOrganizationTrail: false });
+    expect(trail.outputs).toMatchObject({ enableLogging: true });
   });
 
   test("invokes answer like AWS for the stack's region or the explicit provider's", () => {

@@ -2,6 +2,7 @@
 // or from a stack export, and how the engine would present each one to the Analyzer.
 
 import { ProviderResource, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { checkedInputs, plannedOutputs } from "./planned-outputs";
 import { Registration, TypeProperties } from "./protocol";
 
 export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -185,7 +186,7 @@ export function fromRegistrations(registrations: Registration[], ctx: RecordCont
 
   for (const r of registrations) {
     const provider = providerOf(r);
-    const inputs = engineProperties(r.inputs);
+    let inputs = engineProperties(r.inputs);
     let outputs = engineProperties(r.outputs);
     const props = ctx.types[r.type];
     if (r.custom && !isProviderType(r.type)) {
@@ -199,14 +200,9 @@ export function fromRegistrations(registrations: Registration[], ctx: RecordCont
         }
         outputs.id = r.id ?? r.importId;
       } else {
-        // A create planned in preview: the inputs, and unknown for what the provider computes.
-        outputs = { ...outputs };
-        for (const k of props?.computed ?? []) {
-          if (!(k in outputs)) {
-            outputs[k] = UNKNOWN;
-          }
-        }
-        outputs.id = UNKNOWN;
+        // A create planned in preview, as the resource's provider reports it.
+        inputs = checkedInputs(r.type, inputs);
+        outputs = plannedOutputs(r.type, inputs, props);
       }
     }
     out.push({

@@ -10,6 +10,7 @@ import { createRequire } from "module";
 import { pathToFileURL } from "url";
 
 import { createMocks, MockContext } from "./mocks";
+import { outputOnlyProperties } from "./planned-outputs";
 import { Registration, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
 
 const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
@@ -399,21 +400,6 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
   };
 }
 
-/** Properties a generated resource class assigns `undefined /*out*\/`: the provider computes them. */
-function computedProperties(resource: unknown): string[] {
-  const ctor = (resource as { constructor?: unknown })?.constructor;
-  if (typeof ctor !== "function") {
-    return [];
-  }
-  const source = Function.prototype.toString.call(ctor);
-  const found = new Set<string>();
-  const re = /resourceInputs\[\s*["']([^"']+)["']\s*\]\s*=\s*undefined\s*\/\*\s*out\s*\*\//g;
-  for (let m = re.exec(source); m; m = re.exec(source)) {
-    found.add(m[1]);
-  }
-  return [...found];
-}
-
 /** Resolves once the program has stopped registering resources. */
 function settled(sdk: SdkLike): Promise<void> {
   return new Promise((resolve) => {
@@ -530,7 +516,7 @@ async function main(): Promise<void> {
   await sdk.runtime.runInPulumiStack(async () => {
     sdk.runtime.registerStackTransformation((args) => {
       if (!types[args.type]) {
-        types[args.type] = { all: Object.keys(args.props ?? {}), computed: computedProperties(args.resource) };
+        types[args.type] = { all: Object.keys(args.props ?? {}), computed: outputOnlyProperties(args.resource) };
       }
       return undefined;
     });
