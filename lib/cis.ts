@@ -54,9 +54,10 @@ export function judgeTrail(parsed: ParsedTrail, requirements: Requirements = CIS
   }
   // An unknown only decides if a value AWS would accept for it changes the verdict.
   const trail = withAcceptedValues(parsed.trail);
-  const pessimistic = new Assumption(false);
+  const missable = ALL_MANAGEMENT & ~requiredCoverage(requirements);
+  const pessimistic = new Assumption(false, missable);
   if (gapsOf(trail, requirements, pessimistic).length === 0) return { status: "compliant" };
-  const optimisticGaps = gapsOf(trail, requirements, new Assumption(true));
+  const optimisticGaps = gapsOf(trail, requirements, new Assumption(true, missable));
   if (optimisticGaps.length > 0) return { status: "noncompliant", gaps: optimisticGaps };
   return { status: "unknown", unknowns: [...new Set(pessimistic.consulted.map((u: Unknown) => u.path))] };
 }

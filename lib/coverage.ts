@@ -35,7 +35,8 @@ export const SOURCE_CLASSES: ReadonlyMap<string, number> = new Map([
 export class Assumption {
   readonly consulted: Unknown[] = [];
 
-  constructor(readonly optimistic: boolean) {}
+  /** `missable`: the source classes the requirements let a trail leave out (allowed exclusions). */
+  constructor(readonly optimistic: boolean, readonly missable = 0) {}
 
   /** True when the value is known true, or unknown and assumed true. */
   holds(value: Value<boolean>): boolean {
@@ -46,6 +47,16 @@ export class Assumption {
   assume(unknown: Unknown): boolean {
     this.consulted.push(unknown);
     return this.optimistic;
+  }
+
+  /**
+   * The classes an unknown excluded source leaves out. AWS accepts only the two excludable
+   * sources there, so it always excludes one: at best one the requirements let the trail miss.
+   */
+  excludedBy(unknown: Unknown): number {
+    if (!this.assume(unknown)) return KMS | RDSDATA;
+    for (const mask of SOURCE_CLASSES.values()) if ((mask & this.missable) === mask) return mask;
+    return KMS;
   }
 }
 
@@ -86,15 +97,18 @@ function basicCoverage(selector: BasicSelector, assumption: Assumption): number 
   const excluded = selector.excludedSources;
   if (excluded instanceof Malformed) return 0;
   if (excluded instanceof Unknown) return assumption.assume(excluded) ? covered : covered & OTHER;
-  for (const source of excluded) {
-    if (source instanceof Malformed) return 0;
-    if (source instanceof Unknown) {
-      if (!assumption.assume(source)) covered &= OTHER;
-      continue;
-    }
-    covered &= ~(SOURCE_CLASSES.get(source) ?? 0);
+  return covered & ~excludedClasses(excluded, assumption);
+}
+
+/** The classes a list of excluded sources leaves out; malformed entries leave out everything. */
+function excludedClasses(sources: Value<string>[], assumption: Assumption): number {
+  let excluded = 0;
+  for (const source of sources) {
+    if (source instanceof Malformed) return ALL_MANAGEMENT;
+    // A source AWS cannot exclude was reported; it would narrow the other sources.
+    excluded |= source instanceof Unknown ? assumption.excludedBy(source) : (SOURCE_CLASSES.get(source) ?? OTHER);
   }
-  return covered;
+  return excluded;
 }
 
 function readWriteCoverage(readWriteType: Value<string>, assumption: Assumption): number {
@@ -137,6 +151,10 @@ function fieldCoverage(selector: FieldSelector, assumption: Assumption): number 
     case "readOnly":
       return readOnlyCoverage(selector.conditions, assumption);
     case "eventSource":
+      if (selector.conditions.every((c) => c.operator === "notEquals" && Array.isArray(c.values))) {
+        // The form AWS accepts for management events: exclusions of the two excludable sources.
+        return ALL_MANAGEMENT & ~excludedClasses(selector.conditions.flatMap((c) => c.values as Value<string>[]), assumption);
+      }
       return (accepts(selector.conditions, "kms.amazonaws.com", assumption) ? KMS : 0)
         | (accepts(selector.conditions, "rdsdata.amazonaws.com", assumption) ? RDSDATA : 0)
         | (acceptsEveryOtherSource(selector.conditions, assumption) ? OTHER : 0);

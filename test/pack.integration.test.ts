@@ -194,9 +194,9 @@ describe("the resource policies (Analyze)", () => {
     ["readWriteType in the wrong case", { eventSelectors: [{ readWriteType: "READONLY" }] }, "eventSelectors[0].readWriteType must be exactly"],
     ["eventCategory with notEquals", { advancedEventSelectors: [{ fieldSelectors: [{ field: "eventCategory", notEquals: ["Data"] }] }] },
       "advancedEventSelectors[0].fieldSelectors[0] uses an operator other than equals"],
-    ["a string where a list is expected", { eventSelectors: "All" }, "eventSelectors must be a list, got a string"],
+    ["a string where a list is expected", { eventSelectors: "All" }, "eventSelectors must be a list, not a string."],
     ["a null list entry", { advancedEventSelectors: [null] }, "advancedEventSelectors[0] is null"],
-    ["a non-boolean flag", { enableLogging: "yes" }, "enableLogging must be a boolean, got a string"],
+    ["a non-boolean flag", { enableLogging: "yes" }, "enableLogging must be a boolean, not a string."],
   ])("a configuration AWS rejects (%s) is blocked, naming the property", async (_name, change, text) => {
     const result = await pack.analyze(trail("main", { ...fullTrail, ...change }));
     const d = only(result, VALID);
@@ -352,9 +352,10 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
     "records only read management events", "record all management events"],
     ["RDS Data API events excluded", { eventSelectors: [{ excludeManagementEventSources: ["rdsdata.amazonaws.com"] }] },
       "from rdsdata.amazonaws.com", "record all management events"],
-    ["a management selector narrowed with the singular startsWith", { advancedEventSelectors: [{ fieldSelectors: [
+    ["a management selector that AWS rejects (eventSource with the singular startsWith)", { advancedEventSelectors: [{ fieldSelectors: [
       { field: "eventCategory", equals: ["Management"] }, { field: "eventSource", startsWith: ["ec2."] }] }] },
-    "records no management events", "record all management events"],
+    "has a configuration AWS rejects or cannot read (advancedEventSelectors[0].fieldSelectors[1])",
+    "fix the properties named by the aws-cloudtrail-trail-valid-configuration policy"],
   ])("%s is blocked by the stack policy", async (_name, change, text, fix) => {
     const d = only(await pack.analyzeStack([native(change)]), STACK);
     expect(d).toMatchObject({ enforcementLevel: "mandatory", urn: `urn:pulumi:dev::audit::${NATIVE}::native` });
@@ -369,7 +370,7 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
   test("a missing isLogging, which aws-native requires, fails closed", async () => {
     const withoutLogging = Object.fromEntries(Object.entries(nativeFull).filter(([key]) => key !== "isLogging"));
     const result = await pack.analyze(trail("native", withoutLogging, NATIVE));
-    expect(only(result, VALID).message).toContain("isLogging is required and not set");
+    expect(only(result, VALID).message).toContain("isLogging is required but not set.");
   });
 
   test("a mixed stack passes on its compliant native trail", async () => {

@@ -122,6 +122,12 @@ describe("a trail that does not meet CIS 3.1", () => {
     }), "is single-region and excludes global service events (IAM, STS, CloudFront)"],
     ["several gaps at once", classic({ isMultiRegionTrail: false, enableLogging: false, eventSelectors: [{ readWriteType: "ReadOnly" }] }),
       "is not logging, is single-region and records only read management events"],
+    ["an unknown excluded source: AWS accepts only kms or rdsdata there, so it excludes one of them", classic({
+      eventSelectors: [{ excludeManagementEventSources: [UNKNOWN] }],
+    }), "does not record read or write management events from kms.amazonaws.com"],
+    ["an unknown eventSource exclusion in an advanced management selector excludes one source too", classic({
+      advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: [UNKNOWN] }] }],
+    }), "does not record read or write management events from kms.amazonaws.com"],
     ["an unknown value does not save a trail that fails anyway", classic({ isMultiRegionTrail: unknownAtPreview<boolean>(), enableLogging: false }),
       "is not logging"],
   ];
@@ -143,10 +149,16 @@ describe("a trail whose verdict waits for deploy", () => {
     ["an advanced readOnly value unknown beside a known one: it may be the other", classic({
       advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: ["true", UNKNOWN] }] }],
     }), ["advancedEventSelectors[0].fieldSelectors[1].equals[1]"]],
-    ["unknown eventSelectors beside no advanced selectors", classic({ eventSelectors: unknownAtPreview<[]>() }), ["eventSelectors"]],
   ];
   test.each(cases)("%s", (_name, props, unknowns) => {
     expect(verdictOf(props)).toEqual({ status: "unknown", unknowns });
+  });
+
+  test("an unknown excluded source with KMS exclusions allowed: it may be KMS, or rdsdata", () => {
+    const props = classic({ eventSelectors: [{ excludeManagementEventSources: [UNKNOWN] }] });
+    expect(verdictOf(props, "aws", KMS_ALLOWED)).toEqual({
+      status: "unknown", unknowns: ["eventSelectors[0].excludeManagementEventSources[0]"],
+    });
   });
 });
 
