@@ -93,7 +93,7 @@ function covering<T>(selector: Value<T>, assumption: Assumption, cover: (s: T, a
 
 function basicCoverage(selector: BasicSelector, assumption: Assumption): number {
   if (!assumption.holds(selector.includeManagementEvents)) return 0;
-  let covered = readWriteCoverage(selector.readWriteType, assumption);
+  const covered = readWriteCoverage(selector.readWriteType, assumption);
   const excluded = selector.excludedSources;
   if (excluded instanceof Malformed) return 0;
   if (excluded instanceof Unknown) return assumption.assume(excluded) ? covered : covered & OTHER;
