@@ -2,12 +2,13 @@
 // aws-native and mixed trails, the trail inputs and planned outputs the preview sends are those the
 // provider would report (from its schema and source), and the pack's verdicts over the Analyzer
 // protocol are the same on both.
+import * as fs from "fs";
 import * as path from "path";
 
 import { PolicyPackClient, startPolicyPack } from "../tools/analyzer/client";
 import { UNKNOWN } from "../tools/analyzer/types";
 import { ReportedDiagnostic, analyzeWith } from "../tools/preview/analyze";
-import { runProgram } from "../tools/preview/program";
+import { ProgramRun, runProgram } from "../tools/preview/program";
 import { PreviewResource } from "../tools/preview/resources";
 import { readStateExport } from "../tools/preview/state";
 
@@ -61,8 +62,8 @@ const nativeBase = {
 };
 
 interface Scenario {
+  /** Run once with every scenario's trails (stack `all`), each scenario judged on its own trails. */
   program: string;
-  stack?: string;
   /** The trails as the provider's preview reports them, by name. */
   trails: Record<string, { inputs: Props; outputs: Props }>;
   /** Whether a real preview fails on the stack policy; a passing one gets no CIS diagnostic at all. */
@@ -86,23 +87,23 @@ const SCENARIOS: [string, Scenario][] = [
     },
   }],
   ["aws-native: advanced selectors with readOnly equals true are blocked", {
-    program: "native-trails-ts", stack: "readonly", blocked: true, trails: {
-      main: nativePreview({
+    program: "native-trails-ts", blocked: true, trails: {
+      readonly: nativePreview({
         ...nativeBase, advancedEventSelectors: [{ name: "Reads", fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: ["true"] }] }],
       }),
     },
   }],
   ["aws-native: an eventSource exclusion of KMS is blocked", {
-    program: "native-trails-ts", stack: "kms-excluded", blocked: true, trails: {
-      main: nativePreview({
+    program: "native-trails-ts", blocked: true, trails: {
+      "kms-excluded": nativePreview({
         ...nativeBase,
         advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "eventSource", notEquals: ["kms.amazonaws.com"] }] }],
       }),
     },
   }],
   ["aws-native: data events only is blocked", {
-    program: "native-trails-ts", stack: "data-only", blocked: true, trails: {
-      main: nativePreview({
+    program: "native-trails-ts", blocked: true, trails: {
+      "data-only": nativePreview({
         ...nativeBase, advancedEventSelectors: [{
           name: "S3 objects",
           fieldSelectors: [{ field: "eventCategory", equals: ["Data"] }, { field: "resources.type", equals: ["AWS::S3::Object"] }],
@@ -111,46 +112,46 @@ const SCENARIOS: [string, Scenario][] = [
     },
   }],
   ["aws-native: a basic selector excluding rdsdata is blocked", {
-    program: "native-trails-ts", stack: "basic-excluded", blocked: true, trails: {
-      main: nativePreview({
+    program: "native-trails-ts", blocked: true, trails: {
+      "basic-excluded": nativePreview({
         ...nativeBase, eventSelectors: [{ readWriteType: "All", excludeManagementEventSources: ["rdsdata.amazonaws.com"] }],
       }),
     },
   }],
   ["aws-native: a compliant trail passes with no advisory", {
-    program: "native-trails-ts", stack: "compliant", blocked: false, trails: {
-      main: nativePreview({ ...nativeBase, advancedEventSelectors: [{ name: "Management events", fieldSelectors: [MANAGEMENT] }] }),
+    program: "native-trails-ts", blocked: false, trails: {
+      compliant: nativePreview({ ...nativeBase, advancedEventSelectors: [{ name: "Management events", fieldSelectors: [MANAGEMENT] }] }),
     },
   }],
   ["mixed: aws-native read-only beside classic write-only is blocked", {
-    program: "mixed-providers-ts", stack: "split", blocked: true, trails: {
-      native: nativePreview({ ...nativeBase, includeGlobalServiceEvents: undefined, eventSelectors: [{ readWriteType: "ReadOnly" }] }),
-      classic: classicPreview({
+    program: "mixed-providers-ts", blocked: true, trails: {
+      "split-native": nativePreview({ ...nativeBase, includeGlobalServiceEvents: undefined, eventSelectors: [{ readWriteType: "ReadOnly" }] }),
+      "split-classic": classicPreview({
         s3BucketName: UNKNOWN, isMultiRegionTrail: true, enableLogFileValidation: true, kmsKeyId: KMS,
         cloudWatchLogsGroupArn: LOG_GROUP, cloudWatchLogsRoleArn: ROLE, eventSelectors: [{ readWriteType: "WriteOnly" }],
       }),
     },
   }],
   ["mixed: two compliant trails pass with no advisory", {
-    program: "mixed-providers-ts", stack: "compliant", blocked: false, trails: {
-      native: nativePreview({ ...nativeBase, includeGlobalServiceEvents: undefined, eventSelectors: [{ readWriteType: "All" }] }),
-      classic: classicPreview({
+    program: "mixed-providers-ts", blocked: false, trails: {
+      "compliant-native": nativePreview({ ...nativeBase, includeGlobalServiceEvents: undefined, eventSelectors: [{ readWriteType: "All" }] }),
+      "compliant-classic": classicPreview({
         s3BucketName: UNKNOWN, isMultiRegionTrail: true, enableLogFileValidation: true, kmsKeyId: KMS,
         cloudWatchLogsGroupArn: LOG_GROUP, cloudWatchLogsRoleArn: ROLE, eventSelectors: [{ readWriteType: "All" }],
       }),
     },
   }],
   ["classic: unknown eventSelectors cannot rescue known read-only advanced selectors", {
-    program: "unknown-selectors-ts", stack: "classic", blocked: true, trails: {
-      main: classicPreview({
+    program: "unknown-selectors-ts", blocked: true, trails: {
+      classic: classicPreview({
         s3BucketName: UNKNOWN, isMultiRegionTrail: true, eventSelectors: UNKNOWN,
         advancedEventSelectors: [{ fieldSelectors: [MANAGEMENT, { field: "readOnly", equals: ["true"] }] }],
       }),
     },
   }],
   ["aws-native: unknown advancedEventSelectors cannot rescue a known write-only basic selector", {
-    program: "unknown-selectors-ts", stack: "native", blocked: true, trails: {
-      main: nativePreview({
+    program: "unknown-selectors-ts", blocked: true, trails: {
+      native: nativePreview({
         s3BucketName: UNKNOWN, isLogging: true, isMultiRegionTrail: true, eventSelectors: [{ readWriteType: "WriteOnly" }],
         advancedEventSelectors: UNKNOWN,
       }),
@@ -179,10 +180,25 @@ async function verdicts(resources: PreviewResource[], stack: string, project: st
   return run.diagnostics;
 }
 
+/** One run per program; programs with scenario stacks run with all of them at once. */
+const runs = new Map<string, Promise<ProgramRun>>();
+function runOnce(program: string): Promise<ProgramRun> {
+  let run = runs.get(program);
+  if (!run) {
+    const dir = path.join(PROGRAMS, program);
+    const stack = fs.existsSync(path.join(dir, "Pulumi.all.yaml")) ? "all" : undefined;
+    run = runProgram(dir, { stack, onOutput: () => undefined });
+    runs.set(program, run);
+  }
+  return run;
+}
+
 describe("the offline preview sends what the provider's own preview reports, and gets the same verdicts", () => {
   test.each(SCENARIOS)("%s", async (_name, scenario) => {
-    const run = await runProgram(path.join(PROGRAMS, scenario.program), { stack: scenario.stack, onOutput: () => undefined });
-    const trails = run.resources.filter(isTrail);
+    const run = await runOnce(scenario.program);
+    // The scenario's trails, beside every other resource of the program.
+    const resources = run.resources.filter((r) => !isTrail(r) || r.name in scenario.trails);
+    const trails = resources.filter(isTrail);
     expect(trails.map((t) => t.name).sort()).toEqual(Object.keys(scenario.trails).sort());
     for (const trail of trails) {
       const expected = scenario.trails[trail.name];
@@ -191,10 +207,10 @@ describe("the offline preview sends what the provider's own preview reports, and
     }
 
     // The same resources with the provider's values put in: the pack must say the same.
-    const providerResources = run.resources.map((r) => (isTrail(r)
+    const providerResources = resources.map((r) => (isTrail(r)
       ? { ...r, inputs: defined(scenario.trails[r.name].inputs), outputs: defined(scenario.trails[r.name].outputs) } : r));
-    const { stack, name } = { stack: scenario.stack ?? "dev", name: run.project.name };
-    const offline = await verdicts(run.resources, stack, name);
+    const { stack, name } = { stack: run.project.stack, name: run.project.name };
+    const offline = await verdicts(resources, stack, name);
     expect(summary(offline)).toEqual(summary(await verdicts(providerResources, stack, name)));
 
     const mandatory = offline.filter((d) => d.policyName === STACK && d.enforcementLevel === "mandatory");
