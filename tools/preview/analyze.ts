@@ -130,7 +130,10 @@ export async function analyzeWith(
     }),
   );
   const info = await call("GetAnalyzerInfo", () => client.getAnalyzerInfo());
-  const warnings = options.config ? checkPolicyPackConfig(info, options.config, options.configFile ?? "config") : [];
+  if (options.config) {
+    checkPolicyPackConfig(info, options.config, options.configFile ?? "config");
+  }
+  const warnings: string[] = [];
   if (info.supportsConfig) {
     // The CLI always sends the reconciled config: schema defaults, the pack's own, then the file's.
     await call("Configure", () => client.configure(options.config ?? {}));
