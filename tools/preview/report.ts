@@ -45,13 +45,16 @@ export interface PreviewReport {
   warnings: string[];
 }
 
+// The secret values a run knew of, kept beside its report rather than in it (a report is serialised whole).
+const knownSecretValues = new WeakMap<PreviewReport, string[]>();
+
 export function buildReport(source: PreviewSource, run: PolicyRun, warnings: string[] = []): PreviewReport {
   const byUrn = new Map<string, PreviewResource>(run.resources.map((r) => [r.urn, r]));
   const diagnostics: ReportDiagnostic[] = run.diagnostics.map((d) => {
     const r = byUrn.get(d.urn);
     return r ? { ...d, resourceType: r.type, resourceName: r.name } : { ...d };
   });
-  return {
+  const report: PreviewReport = {
     source,
     policyPack: run.pack,
     resources: run.resources.map((r) => ({
@@ -74,6 +77,8 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
     },
     warnings: [...warnings, ...run.warnings],
   };
+  knownSecretValues.set(report, run.secretValues);
+  return report;
 }
 
 /** 1 when a mandatory policy is violated (the preview would fail), else 0. */
@@ -87,7 +92,7 @@ export function exitCode(report: PreviewReport): number {
  * output that copies it), as the engine filters secret values out of what it prints.
  */
 export function redactReport(report: PreviewReport): PreviewReport {
-  const plaintexts = new Set<string>();
+  const plaintexts = new Set<string>(knownSecretValues.get(report));
   for (const r of report.resources) {
     collectSecretPlaintexts(r.inputs, plaintexts);
     collectSecretPlaintexts(r.outputs, plaintexts);
