@@ -323,7 +323,7 @@ describe("policy pack config checked as the CLI does (pkg/resource/analyzer/conf
 
   test("a wrong type names the expected and the given type; every error is reported, sorted, as the CLI does", () => {
     expect(check("wrong-type.json")).toThrow(/aws-cloudtrail-stack-has-cis-trail: requireGlobalServiceEvents: invalid type: expected boolean, given string$/);
-    const all = { "aws-cloudtrail-stack-has-cis-trail": { scope: "x", requireGlobalServiceEvents: 1 }, nope: "advisory" };
+    const all = { "aws-cloudtrail-stack-has-cis-trail": { scope: "x", requireGlobalServiceEvents: 1 }, nope: { enforcementLevel: "advisory" as const } };
     expect(() => checkPolicyPackConfig(info, all, "f")).toThrow(
       /is invalid: aws-cloudtrail-stack-has-cis-trail: requireGlobalServiceEvents: invalid type: expected boolean, given integer; aws-cloudtrail-stack-has-cis-trail: scope must be one of .*; nope: cis-cloudtrail has no such policy/,
     );
