@@ -154,7 +154,10 @@ describe("safe text", () => {
       e: "plain",
     };
     expect(redactSecrets(tree)).toEqual({ a: "[secret]", b: [1, "[secret]"], c: "[secret]", d: "[secret]", e: "plain" });
-    expect([...collectSecretPlaintexts(tree)].sort()).toEqual(['"z"', "x", "y", "z"]);
+    expect([...collectSecretPlaintexts(tree)].sort()).toEqual(["x", "y", "z"]);
+    // A secret object in outputs is mostly the SDK's or provider's wrapping of one secret field.
+    const lifted = { tags: secret({ account: "123456789012", contact: secret("me@example.com") }), id: secret("i-123") };
+    expect([...collectSecretPlaintexts(lifted, new Set(), false)].sort()).toEqual(["i-123", "me@example.com"]);
   });
 
   test("secretFilter: as the engine's, skips values under 3 characters and true/false, catches JSON-escaped forms", () => {
@@ -332,6 +335,12 @@ describe("policy pack config checked as the CLI does (pkg/resource/analyzer/conf
   test("a valid config, and an empty file as the CLI allows, pass", () => {
     expect(() => checkPolicyPackConfig(info, parsePolicyPackConfig(fs.readFileSync(path.join(ROOT, "policy-config.example.json"), "utf8"), "x"), "x")).not.toThrow();
     expect(parsePolicyPackConfig(" \n", "empty.json")).toEqual({});
+  });
+
+  test("a config file for a pack that does not support config is an error, as in the CLI", () => {
+    expect(() => checkPolicyPackConfig({ ...info, supportsConfig: false }, {}, "f.json")).toThrow(
+      /^policy pack cis-cloudtrail does not support config, but f\.json was given$/,
+    );
   });
 
   test("ESC environments, which the CLI opens through its backend, stop the offline preview", () => {

@@ -9,7 +9,7 @@ import { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyConfig } from "../ana
 import { checkPolicyPackConfig } from "./config";
 import { PreviewError, errorMessage, firstLine } from "./errors";
 import { PreviewResource, rootStackUrn, toAnalyzerResource } from "./resources";
-import { collectSecretPlaintexts } from "./safe-text";
+import { collectResourceSecrets } from "./safe-text";
 
 export interface PolicyRunOptions {
   packDir: string;
@@ -205,6 +205,6 @@ export async function analyzeWith(
     // A stack violation names a resource of the stack, or else belongs to the stack itself.
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
-  const secretValues = [...collectSecretPlaintexts(input.map((r) => [r.inputs, r.outputs]))];
+  const secretValues = [...collectResourceSecrets(input)];
   return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, warnings };
 }

@@ -120,6 +120,10 @@ const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
  * misspelt name or option would silently do nothing.
  */
 export function checkPolicyPackConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>, file: string): void {
+  if (!info.supportsConfig) {
+    // As the CLI: a config file for a pack that takes none is an error.
+    throw new PreviewError(`policy pack ${info.name} does not support config, but ${file} was given`);
+  }
   const policies = new Map(info.policies.map((p) => [p.name, p]));
   const problems: string[] = [];
   for (const name of Object.keys(config)) {

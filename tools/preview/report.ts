@@ -6,7 +6,7 @@ import * as path from "path";
 
 import { PolicyRun, ReportedDiagnostic, ReportedRemediation } from "./analyze";
 import { PreviewResource } from "./resources";
-import { collectSecretPlaintexts, redactSecrets, safeJson, secretFilter, terminalSafe } from "./safe-text";
+import { collectResourceSecrets, collectSecretPlaintexts, redactSecrets, safeJson, secretFilter, terminalSafe } from "./safe-text";
 
 export type PreviewSource =
   | { kind: "program"; dir: string; project: string; stack: string; durationMs?: number }
@@ -92,11 +92,7 @@ export function exitCode(report: PreviewReport): number {
  * output that copies it), as the engine filters secret values out of what it prints.
  */
 export function redactReport(report: PreviewReport): PreviewReport {
-  const plaintexts = new Set<string>(knownSecretValues.get(report));
-  for (const r of report.resources) {
-    collectSecretPlaintexts(r.inputs, plaintexts);
-    collectSecretPlaintexts(r.outputs, plaintexts);
-  }
+  const plaintexts = collectResourceSecrets(report.resources, new Set(knownSecretValues.get(report)));
   for (const r of report.remediations) {
     collectSecretPlaintexts(r.properties, plaintexts);
   }

@@ -57,7 +57,7 @@ export function isSecretValue(v: unknown): v is Record<string, unknown> {
 function addLeaves(value: unknown, into: Set<string>): void {
   if (typeof value === "string") {
     into.add(value);
-  } else if (typeof value === "number" || typeof value === "bigint") {
+  } else if (typeof value === "number") {
     into.add(String(value));
   } else if (Array.isArray(value)) {
     value.forEach((v) => addLeaves(v, into));
@@ -67,55 +67,119 @@ function addLeaves(value: unknown, into: Set<string>): void {
 }
 
 /**
- * Adds to `into` the plain values held by the secrets in a value tree: string and number leaves of
- * a secret's value, or of an export's decrypted "plaintext" (JSON-encoded) and the text itself.
+ * Adds to `into` the plain values held by the secrets in a value tree: a secret's string or number
+ * value, or an export's decrypted "plaintext" (JSON-encoded). The leaves of a secret object or list
+ * are added only with `objects`: for a program's or an export's inputs, where such a secret is one
+ * the user made; an output that is secret as a whole is mostly one the SDK or the provider wrapped
+ * around a single secret field, and its other leaves (an account id, a region) are not secret.
  */
-export function collectSecretPlaintexts(value: unknown, into: Set<string> = new Set()): Set<string> {
+export function collectSecretPlaintexts(value: unknown, into: Set<string> = new Set(), objects = true): Set<string> {
   if (Array.isArray(value)) {
-    value.forEach((v) => collectSecretPlaintexts(v, into));
+    value.forEach((v) => collectSecretPlaintexts(v, into, objects));
   } else if (isSecretValue(value)) {
-    if ("value" in value) {
-      addLeaves(value.value, into);
-    }
+    let held: unknown = value.value;
     if (typeof value.plaintext === "string") {
-      into.add(value.plaintext);
       try {
-        addLeaves(JSON.parse(value.plaintext), into);
+        held = JSON.parse(value.plaintext);
       } catch {
-        // Not JSON: the text itself is the value, added above.
+        held = value.plaintext;
       }
     }
+    if (typeof held === "string" || typeof held === "number") {
+      into.add(String(held));
+    } else if (objects) {
+      addLeaves(held, into);
+    } else {
+      collectSecretPlaintexts(held, into, objects);
+    }
   } else if (isObject(value)) {
-    Object.values(value).forEach((v) => collectSecretPlaintexts(v, into));
+    Object.values(value).forEach((v) => collectSecretPlaintexts(v, into, objects));
   }
   return into;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** The secret values of resources: all of those in their inputs, the single ones in their outputs. */
+export function collectResourceSecrets(
+  resources: Iterable<{ inputs: unknown; outputs: unknown }>,
+  into: Set<string> = new Set(),
+): Set<string> {
+  for (const r of resources) {
+    collectSecretPlaintexts(r.inputs, into);
+    collectSecretPlaintexts(r.outputs, into, false);
+  }
+  return into;
+}
+
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  end: boolean;
 }
 
 /**
  * A function that replaces each known secret value wherever it occurs in a string, as the engine's
  * secret filter does with secure config values: values shorter than 3 characters, "true" and
  * "false" are left alone (they would blank out ordinary text), and each value's JSON-escaped form
- * is caught too.
+ * is caught too. The longest value found at a position wins. The values sit in a trie, so the cost
+ * grows with the length of the text, not with the number of secrets.
  */
 export function secretFilter(plaintexts: Iterable<string>): (text: string) => string {
-  const needles = new Set<string>();
+  const root: TrieNode = { next: new Map(), end: false };
+  let empty = true;
+  const add = (needle: string) => {
+    let node = root;
+    // By UTF-16 unit, as the matcher reads the text.
+    for (let k = 0; k < needle.length; k++) {
+      const c = needle[k];
+      let child = node.next.get(c);
+      if (!child) {
+        child = { next: new Map(), end: false };
+        node.next.set(c, child);
+      }
+      node = child;
+    }
+    node.end = true;
+    empty = false;
+  };
   for (const p of plaintexts) {
     if (p.length < 3 || /^(true|false)$/i.test(p)) {
       continue;
     }
-    needles.add(p);
-    needles.add(JSON.stringify(p).slice(1, -1));
+    add(p);
+    add(JSON.stringify(p).slice(1, -1));
   }
-  if (needles.size === 0) {
+  if (empty) {
     return (text) => text;
   }
-  // Longest first, so that a secret containing another is replaced whole.
-  const pattern = new RegExp([...needles].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"), "g");
-  return (text) => text.replace(pattern, REDACTED);
+  /** The length of the longest secret starting at text[i], or 0. */
+  const matchAt = (text: string, i: number): number => {
+    let node: TrieNode | undefined = root;
+    let longest = 0;
+    for (let j = i; j < text.length; j++) {
+      node = node.next.get(text[j]);
+      if (!node) {
+        break;
+      }
+      if (node.end) {
+        longest = j + 1 - i;
+      }
+    }
+    return longest;
+  };
+  return (text) => {
+    let out = "";
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      const length = root.next.has(text[i]) ? matchAt(text, i) : 0;
+      if (length > 0) {
+        out += text.slice(copied, i) + REDACTED;
+        i += length;
+        copied = i;
+      } else {
+        i++;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+  };
 }
 
 /**
