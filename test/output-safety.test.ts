@@ -225,7 +225,7 @@ describe("the hostile program through every output format", () => {
 
 describe("what a pack says is redacted too", () => {
   test("this pack never echoes a secret: its messages name trails by logical name only", async () => {
-    const [program, exported] = await Promise.all([previewProgram(HOSTILE_PROGRAM), previewState(HOSTILE_EXPORT)]);
+    const [program, exported] = await Promise.all([previewProgram(HOSTILE_PROGRAM, { onOutput: () => undefined }), previewState(HOSTILE_EXPORT)]);
     expect(program.diagnostics.length).toBeGreaterThan(20);
     expect(exported.diagnostics.length).toBeGreaterThan(5);
     const said = (r: PreviewReport) => JSON.stringify(r.diagnostics.map((d) => [d.message, d.description]));
@@ -233,7 +233,7 @@ describe("what a pack says is redacted too", () => {
   });
 
   test("a pack that echoes inputs leaks nothing: each secret's value is [secret] wherever it is quoted", async () => {
-    const report = await previewProgram(HOSTILE_PROGRAM, { packDir: ECHO_PACK });
+    const report = await previewProgram(HOSTILE_PROGRAM, { packDir: ECHO_PACK, onOutput: () => undefined });
     const raw = JSON.stringify(report.diagnostics);
     expect(raw).toContain("s3cr3t-bucket-name-31");
     expectNoSecret({ text: formatText(report), json: toJson(report), warnings: formatWarnings(report) }, PROGRAM_SECRETS);

@@ -139,7 +139,6 @@ export async function analyzeWith(
   if (options.config) {
     checkPolicyPackConfig(info, options.config, options.configFile ?? "config");
   }
-  const warnings: string[] = [];
   if (info.supportsConfig) {
     // The CLI always sends the reconciled config: schema defaults, the pack's own, then the file's.
     await call("Configure", () => client.configure(options.config ?? {}));
@@ -206,5 +205,5 @@ export async function analyzeWith(
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
   const secretValues = [...collectResourceSecrets(input)];
-  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, warnings };
+  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, warnings: [] };
 }
