@@ -1,10 +1,14 @@
-// The README documents every policy and option exactly as the pack defines them, so the docs
-// cannot drift from the code.
+// The README documents every policy and option exactly as the pack defines them, and shows what
+// the tools really print and need, so the docs cannot drift from the code.
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
 import Ajv from "ajv";
 import { policies } from "../policies";
+import { parseStateExport } from "../tools/preview/state";
+
+const ROOT = path.join(__dirname, "..");
 
 const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
@@ -73,5 +77,65 @@ describe("policy configurations shown in the docs", () => {
       const validate = ajv.compile({ type: "object", additionalProperties: false, ...policy?.configSchema });
       expect({ name, valid: validate(options), errors: validate.errors }).toMatchObject({ valid: true });
     }
+  });
+});
+
+/** The body of the first fenced block whose first line starts with `firstLine`. */
+function blockStartingWith(firstLine: string): string | undefined {
+  return [...README.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith(firstLine));
+}
+
+describe("README claims checked against a real run", () => {
+  test("the quick start's sample output is exactly what the preview prints, and it exits 1", async () => {
+    const sample = blockStartingWith("Previewing program examples/noncompliant-trail");
+    expect(sample).toBeDefined();
+    const main = path.join(ROOT, "bin", "tools", "preview", "main.js");
+    // The example's stack file sets its region; the runner's own must not count.
+    const { AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...withoutRegion } = process.env;
+    void [_r, _d];
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [main, "examples/noncompliant-trail"], { cwd: ROOT, env: withoutRegion });
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+    expect(run.stdout).toBe(sample);
+    expect(run.status).toBe(1);
+    expect(README).toContain("It prints this and exits 1");
+  });
+
+  test("every npm run preview in the README is silent (-s), so stdout holds only the report", () => {
+    expect(README).toMatch(/npm run -s preview -- .*--json/);
+    expect(README).not.toMatch(/npm run preview\b/);
+  });
+
+  test("the Node.js version is the one @pulumi/pulumi declares", () => {
+    const declared = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).engines.node as string;
+    const major = /^>=(\d+)/.exec(declared)?.[1];
+    expect(README).toContain(`with Node.js ${major} or later`);
+    expect(README).toContain(`(\`engines.node ${declared}\`)`);
+  });
+
+  test("the tarball size is npm pack's, within 10%", () => {
+    const claim = /The published tarball holds only the built pack \(about (\d+) kB\)/.exec(README);
+    expect(claim).not.toBeNull();
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!/^npm_/i.test(key)) env[key] = value;
+    }
+    const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts", "--loglevel=error"], { cwd: ROOT, env, encoding: "utf8" });
+    expect(packed.status).toBe(0);
+    const size = (JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as { size: number }[])[0].size;
+    expect(Math.abs(size / 1000 - Number(claim?.[1])) / Number(claim?.[1])).toBeLessThan(0.1);
+  });
+
+  test("the export versions accepted are those the reader accepts", () => {
+    const claim = /deployment versions (\d) to (\d)/.exec(README);
+    expect(claim).not.toBeNull();
+    const [low, high] = [Number(claim?.[1]), Number(claim?.[2])];
+    const read = (version: number) => () => parseStateExport(JSON.stringify({ version, deployment: { resources: [] } }), "x.json");
+    for (const v of [low, high]) expect(read(v)).not.toThrow();
+    for (const v of [low - 1, high + 1]) expect(read(v)).toThrow(/which preview does not read/);
   });
 });

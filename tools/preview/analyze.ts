@@ -9,6 +9,7 @@ import { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyConfig } from "../ana
 import { checkPolicyPackConfig } from "./config";
 import { PreviewError, errorMessage, firstLine } from "./errors";
 import { PreviewResource, rootStackUrn, toAnalyzerResource } from "./resources";
+import { collectResourceSecrets } from "./safe-text";
 
 export interface PolicyRunOptions {
   packDir: string;
@@ -53,6 +54,11 @@ export interface PolicyRun {
   analyzed: number;
   /** The resources as finally analyzed (after remediations, when applied). */
   resources: PreviewResource[];
+  /**
+   * The values the resources held as secrets before any remediation: a remediated input may come
+   * back without its secret wrapper, and output must still hide its value.
+   */
+  secretValues: string[];
   warnings: string[];
 }
 
@@ -130,7 +136,9 @@ export async function analyzeWith(
     }),
   );
   const info = await call("GetAnalyzerInfo", () => client.getAnalyzerInfo());
-  const warnings = options.config ? checkPolicyPackConfig(info, options.config, options.configFile ?? "config") : [];
+  if (options.config) {
+    checkPolicyPackConfig(info, options.config, options.configFile ?? "config");
+  }
   if (info.supportsConfig) {
     // The CLI always sends the reconciled config: schema defaults, the pack's own, then the file's.
     await call("Configure", () => client.configure(options.config ?? {}));
@@ -196,5 +204,6 @@ export async function analyzeWith(
     // A stack violation names a resource of the stack, or else belongs to the stack itself.
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
-  return { pack, info, diagnostics, remediations, analyzed, resources, warnings };
+  const secretValues = [...collectResourceSecrets(input)];
+  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, warnings: [] };
 }

@@ -1,3 +1,5 @@
+import { terminalSafe } from "./safe-text";
+
 /**
  * An error the user can act on: bad arguments, a missing or malformed input, a program that fails.
  * The CLI prints its message as one line and exits with status 2, without a stack trace.
@@ -20,4 +22,14 @@ export function errorMessage(err: unknown): string {
     return err.message;
   }
   return String(err);
+}
+
+/**
+ * Why JSON.parse rejected a file, for a one-line message. The parser quotes a few characters of the
+ * file; they are shown escaped (a binary or ESC-prefixed file cannot reach the terminal raw) and the
+ * whole is cut to `max` characters.
+ */
+export function jsonSyntaxError(err: unknown, max = 120): string {
+  const detail = terminalSafe(errorMessage(err));
+  return detail.length > max ? `${detail.slice(0, max)}...` : detail;
 }

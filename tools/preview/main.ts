@@ -1,11 +1,14 @@
 // The preview command: `npm run preview -- <program dir>` or `npm run preview -- --state <export.json>`.
 // Exit status: 0 no mandatory violation, 1 a mandatory violation, 2 the preview could not be made.
 
+import { StringDecoder } from "string_decoder";
+
 import { PolicyConfig } from "../analyzer/types";
 import { errorMessage, firstLine, PreviewError } from "./errors";
 import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
-import { exitCode, formatText, PreviewReport, toJson } from "./report";
+import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson } from "./report";
+import { terminalSafe, terminalSafeLines } from "./safe-text";
 
 export const USAGE = `Usage:
   npm run preview -- [options] <program dir>
@@ -175,10 +178,21 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
+/**
+ * Whether the command line asks for JSON, read from the raw arguments: the report format of an
+ * error must not depend on the arguments being valid.
+ */
+export function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--json" || a.startsWith("--json="));
+}
+
 /** Runs the command; resolves to the exit status. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let json = wantsJson(argv);
   try {
     const opts = parseArgs(argv);
+    json = opts.json;
     if (opts.help) {
       io.stdout.write(USAGE);
       return 0;
@@ -193,6 +207,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags });
     } else {
       const progress = progressReporter(io.stderr);
+      const programText = new StringDecoder("utf8");
       try {
         report = await previewProgram(opts.program as string, {
           packDir,
@@ -202,20 +217,23 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           stack: opts.stack,
           timeoutMs: opts.timeoutMs,
           onProgress: (n) => progress.update(n),
-          onOutput: (chunk) => io.stderr.write(chunk),
+          // The program's own lines, with their control characters shown, not obeyed.
+          onOutput: (chunk) => io.stderr.write(terminalSafeLines(programText.write(chunk))),
         });
       } finally {
+        io.stderr.write(terminalSafeLines(programText.end()));
         progress.done();
       }
     }
-    for (const w of report.warnings) {
-      io.stderr.write(`warning: ${w}\n`);
-    }
+    io.stderr.write(formatWarnings(report));
     io.stdout.write(opts.json ? toJson(report) : formatText(report));
     return exitCode(report);
   } catch (err) {
-    const message = err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`;
-    io.stderr.write(`error: ${firstLine(message)}\n`);
+    const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
+    io.stderr.write(`error: ${terminalSafe(message)}\n`);
+    if (json) {
+      io.stdout.write(errorJson(message));
+    }
     return 2;
   }
 }

@@ -1,9 +1,12 @@
 // What a preview found, as text in the style of `pulumi preview`'s policy section, or as JSON.
+// Both show secrets as "[secret]" (see redactReport); the text escapes every control character
+// that comes from a program, an export or a pack (see terminalSafe).
 
 import * as path from "path";
 
 import { PolicyRun, ReportedDiagnostic, ReportedRemediation } from "./analyze";
 import { PreviewResource } from "./resources";
+import { collectResourceSecrets, collectSecretPlaintexts, redactSecrets, safeJson, secretFilter, terminalSafe } from "./safe-text";
 
 export type PreviewSource =
   | { kind: "program"; dir: string; project: string; stack: string; durationMs?: number }
@@ -42,13 +45,16 @@ export interface PreviewReport {
   warnings: string[];
 }
 
+// The secret values a run knew of, kept beside its report rather than in it (a report is serialised whole).
+const knownSecretValues = new WeakMap<PreviewReport, string[]>();
+
 export function buildReport(source: PreviewSource, run: PolicyRun, warnings: string[] = []): PreviewReport {
   const byUrn = new Map<string, PreviewResource>(run.resources.map((r) => [r.urn, r]));
   const diagnostics: ReportDiagnostic[] = run.diagnostics.map((d) => {
     const r = byUrn.get(d.urn);
     return r ? { ...d, resourceType: r.type, resourceName: r.name } : { ...d };
   });
-  return {
+  const report: PreviewReport = {
     source,
     policyPack: run.pack,
     resources: run.resources.map((r) => ({
@@ -71,6 +77,8 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
     },
     warnings: [...warnings, ...run.warnings],
   };
+  knownSecretValues.set(report, run.secretValues);
+  return report;
 }
 
 /** 1 when a mandatory policy is violated (the preview would fail), else 0. */
@@ -78,8 +86,34 @@ export function exitCode(report: PreviewReport): number {
   return report.summary.mandatory > 0 ? 1 : 0;
 }
 
+/**
+ * The report as any output may show it: every secret in resources and remediations as "[secret]",
+ * and every value a secret holds replaced wherever else it appears (a diagnostic that quotes it, an
+ * output that copies it), as the engine filters secret values out of what it prints.
+ */
+export function redactReport(report: PreviewReport): PreviewReport {
+  const plaintexts = collectResourceSecrets(report.resources, new Set(knownSecretValues.get(report)));
+  for (const r of report.remediations) {
+    collectSecretPlaintexts(r.properties, plaintexts);
+  }
+  return redactSecrets(report, secretFilter(plaintexts)) as PreviewReport;
+}
+
+/** The report as JSON: secrets redacted, every character printable (controls escaped as \uXXXX). */
 export function toJson(report: PreviewReport): string {
-  return JSON.stringify(report, null, 2) + "\n";
+  return safeJson(redactReport(report)) + "\n";
+}
+
+/** What a --json run prints on stdout when it cannot make a report (exit status 2). */
+export function errorJson(message: string): string {
+  return safeJson({ error: { message } }) + "\n";
+}
+
+/** The report's warnings as stderr lines, secrets redacted and controls escaped. */
+export function formatWarnings(report: PreviewReport): string {
+  return redactReport(report)
+    .warnings.map((w) => `warning: ${terminalSafe(w)}\n`)
+    .join("");
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -111,31 +145,55 @@ function labeller(resources: ReportResource[]): (urn: string) => string {
   }
   return (urn) => {
     const l = label.get(urn);
-    return l && counts.get(l) === 1 ? l : urn;
+    return terminalSafe(l && counts.get(l) === 1 ? l : urn);
   };
 }
 
+/**
+ * A pack's message keeps its own line breaks, but a name, type or URN it quotes is shown escaped
+ * as everywhere else, so that a line break in a name cannot start a line of the report.
+ */
+function echoGuard(resources: ReportResource[]): (message: string) => string {
+  const unsafe = new Set<string>();
+  for (const r of resources) {
+    for (const s of [r.name, r.type, r.urn]) {
+      if (terminalSafe(s) !== s) {
+        unsafe.add(s);
+      }
+    }
+  }
+  const longestFirst = [...unsafe].sort((a, b) => b.length - a.length);
+  return (message) => longestFirst.reduce((m, s) => m.split(s).join(terminalSafe(s)), message);
+}
+
+/** Lines of a message, each escaped and indented: no line of it reaches the report's margin. */
 function indent(text: string, by: string): string[] {
   return text
     .split(/\r?\n/)
     .filter((l, i, all) => !(l.trim() === "" && (i === 0 || i === all.length - 1)))
-    .map((l) => (l.trim() === "" ? "" : by + l));
+    .map((l) => (l.trim() === "" ? "" : by + terminalSafe(l)));
 }
 
 const LEVEL_ORDER: Record<string, number> = { mandatory: 0, advisory: 1, remediate: 2, disabled: 3 };
 
-export function formatText(report: PreviewReport): string {
+/** The report as text. Secrets are redacted, and every string from the input is escaped (terminalSafe). */
+export function formatText(original: PreviewReport): string {
+  const report = redactReport(original);
   const label = labeller(report.resources);
+  const guard = echoGuard(report.resources);
+  const t = terminalSafe;
   const lines: string[] = [];
   const what =
     report.source.kind === "program"
-      ? `program ${shortPath(report.source.dir)}`
-      : `state ${shortPath(report.source.file)}`;
-  lines.push(`Previewing ${what} (project ${report.source.project}, stack ${report.source.stack})`);
+      ? `program ${t(shortPath(report.source.dir))}`
+      : `state ${t(shortPath(report.source.file))}`;
+  lines.push(`Previewing ${what} (project ${t(report.source.project)}, stack ${t(report.source.stack)})`);
   lines.push("");
   lines.push("Policies:");
   const pack = report.policyPack;
-  lines.push(`    ${report.summary.mandatory > 0 ? "FAILED" : "passed"}  ${pack.name}@v${pack.version} (local: ${shortPath(pack.dir)})`);
+  lines.push(
+    `    ${report.summary.mandatory > 0 ? "FAILED" : "passed"}  ${t(pack.name)}@v${t(pack.version)} (local: ${t(shortPath(pack.dir))})`,
+  );
 
   const groups = new Map<string, ReportDiagnostic[]>();
   for (const d of report.diagnostics) {
@@ -151,19 +209,19 @@ export function formatText(report: PreviewReport): string {
     lines.push("        no violations");
   }
   for (const group of ordered) {
-    lines.push(`        - [${group[0].enforcementLevel}]  ${group[0].policyName}`);
+    lines.push(`        - [${t(group[0].enforcementLevel)}]  ${t(group[0].policyName)}`);
     for (const d of group) {
       lines.push(`            ${label(d.urn)}`);
-      lines.push(...indent(d.message || d.description, "                "));
+      lines.push(...indent(guard(d.message || d.description), "                "));
     }
   }
   if (report.remediations.length > 0) {
     lines.push("");
     lines.push("Remediations:");
     for (const r of report.remediations) {
-      const what = r.changed.length > 0 ? `: ${r.changed.join(", ")}` : "";
-      lines.push(`    - [remediate]  ${r.policyName}  ${label(r.urn)}  (${r.applied ? "applied" : "not applied"}${what})`);
-      lines.push(...indent(r.description, "          "));
+      const what = r.changed.length > 0 ? `: ${t(r.changed.join(", "))}` : "";
+      lines.push(`    - [remediate]  ${t(r.policyName)}  ${label(r.urn)}  (${r.applied ? "applied" : "not applied"}${what})`);
+      lines.push(...indent(guard(r.description), "          "));
     }
   }
   lines.push("");

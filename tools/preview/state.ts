@@ -7,7 +7,7 @@
 import * as fs from "fs";
 
 import { ProviderResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
-import { PreviewError, errorMessage, firstLine } from "./errors";
+import { PreviewError, errorMessage, firstLine, jsonSyntaxError } from "./errors";
 import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
 
 export interface StateRun {
@@ -65,7 +65,7 @@ export function parseStateExport(text: string, file: string): StateRun {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new PreviewError(`${file} is not valid JSON: ${firstLine(errorMessage(err))}`);
+    throw new PreviewError(`${file} is not valid JSON: ${jsonSyntaxError(err)}`);
   }
   if (!isObject(doc)) {
     throw new PreviewError(`${file} is not a stack export: expected a JSON object`);
