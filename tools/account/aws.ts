@@ -1,6 +1,7 @@
-// AWS SDK clients for one account, configured the SDK's standard way: the default credential chain
-// (or --profile), the profile's or environment's region and endpoints (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_<SERVICE>, endpoint_url in the config file), standard retries for throttling.
+// AWS SDK clients for one account, configured the SDK's standard way: the default credential chain,
+// the profile's or environment's region and endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+// endpoint_url in the config file), standard retries for throttling. The profile is AWS_PROFILE's:
+// the SDK reads a profile's endpoint_url from there only, whatever a client's own profile option says.
 
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client } from "@aws-sdk/client-ec2";
@@ -25,7 +26,6 @@ export interface Identity {
 
 interface ClientConfig {
   region: string;
-  profile?: string;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
@@ -36,12 +36,11 @@ export class AccountClients {
 
   constructor(
     readonly defaultRegion: string,
-    private readonly profile: string | undefined,
     private readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
   ) {}
 
   private config(region: string): ClientConfig {
-    return { region, profile: this.profile, credentials: this.credentials };
+    return { region, credentials: this.credentials };
   }
 
   cloudTrail(region: string): CloudTrailClient {
@@ -75,21 +74,16 @@ export function isCredentialsError(err: unknown): boolean {
   return err instanceof Error && (err.name === "CredentialsProviderError" || err.name === "TokenProviderError");
 }
 
-/** The caller's own session: credentials from the default chain or a profile, resolved once and shared. */
+/** The caller's own session: credentials from the default chain, resolved once and shared. */
 export class Session {
-  readonly credentials: AwsCredentialIdentityProvider;
+  // The chain memoizes what it finds and refreshes it before expiry, for every client sharing it.
+  readonly credentials: AwsCredentialIdentityProvider = fromNodeProviderChain();
 
-  private constructor(
-    readonly profile: string | undefined,
-    readonly region: string,
-  ) {
-    // The chain memoizes what it finds and refreshes it before expiry, for every client sharing it.
-    this.credentials = fromNodeProviderChain(profile ? { profile } : {});
-  }
+  private constructor(readonly region: string) {}
 
   /** The configured region (AWS_REGION, the profile's), else the first --region, else us-east-1. */
-  static async open(profile: string | undefined, regions: string[]): Promise<Session> {
-    const probe = new STSClient(profile ? { profile } : {});
+  static async open(regions: string[]): Promise<Session> {
+    const probe = new STSClient({});
     let region: string | undefined;
     try {
       region = await probe.config.region();
@@ -98,11 +92,11 @@ export class Session {
     } finally {
       probe.destroy();
     }
-    return new Session(profile, region || regions[0] || FALLBACK_REGION);
+    return new Session(region || regions[0] || FALLBACK_REGION);
   }
 
   async identity(): Promise<Identity> {
-    const sts = new STSClient({ region: this.region, profile: this.profile, credentials: this.credentials });
+    const sts = new STSClient({ region: this.region, credentials: this.credentials });
     try {
       const out = await sts.send(new GetCallerIdentityCommand({}));
       const arn = out.Arn ?? "";
@@ -113,12 +107,12 @@ export class Session {
   }
 
   organizations(): OrganizationsClient {
-    return new OrganizationsClient({ region: this.region, profile: this.profile, credentials: this.credentials });
+    return new OrganizationsClient({ region: this.region, credentials: this.credentials });
   }
 
   /** Clients acting as the caller itself. */
   own(): AccountClients {
-    return new AccountClients(this.region, this.profile, this.credentials);
+    return new AccountClients(this.region, this.credentials);
   }
 
   /** Clients acting as role `roleName` in `account`: one AssumeRole, shared by every client of the account. */
@@ -126,9 +120,9 @@ export class Session {
     const provider = fromTemporaryCredentials({
       params: { RoleArn: `arn:${partition}:iam::${account}:role/${roleName}`, RoleSessionName: SESSION_NAME },
       masterCredentials: this.credentials,
-      clientConfig: { region: this.region, profile: this.profile },
+      clientConfig: { region: this.region },
     });
     const credentials = await provider();
-    return new AccountClients(this.region, this.profile, credentials);
+    return new AccountClients(this.region, credentials);
   }
 }

@@ -37,7 +37,8 @@ administrator, assumes --role-name in each (the caller's own account is read as 
 checks them with bounded concurrency, printing each account's verdict as it is known.
 
 Options:
-  --profile <name>               AWS profile to use (default: the SDK's, AWS_PROFILE)
+  --profile <name>               AWS profile to use, as AWS_PROFILE=<name> does (default: AWS_PROFILE,
+                                 else the default profile)
   --region <name>                Check only this region (repeatable; default: every enabled region)
   --organization                 Check every ACTIVE account of the caller's organization
   --role-name <name>             With --organization: the role to assume in each member account,
@@ -225,8 +226,18 @@ async function runOrganization(session: Session, caller: Identity, judge: Judge,
   return organizationExitCode(summary);
 }
 
+/** A pack already started (by a caller checking many accounts in turn), used and left running. */
+export interface StartedPack {
+  client: PolicyPackClient;
+  dir: string;
+}
+
 /** Runs the command; resolves to the exit status. */
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+  started?: StartedPack,
+): Promise<number> {
   let starting: Promise<PolicyPackClient> | undefined;
   try {
     const opts = parseArgs(argv);
@@ -236,14 +247,21 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     let config: Record<string, PolicyConfig> | undefined;
     if (opts.configFile !== undefined) config = readPolicyPackConfig(opts.configFile);
-    const packDir = checkPackDir(opts.packDir ?? defaultPackDir());
-    // The pack starts while AWS is read: it takes a second or two to load its SDK.
-    const pack = startPack(packDir);
-    starting = pack.then((p) => p.client);
-    running.add(starting);
-    starting.catch(() => undefined);
+    let pack: Promise<StartedPack>;
+    if (started) {
+      pack = Promise.resolve(started);
+    } else {
+      // The pack starts while AWS is read: it takes a second or two to load its SDK.
+      pack = startPack(checkPackDir(opts.packDir ?? defaultPackDir()));
+      starting = pack.then((p) => p.client);
+      running.add(starting);
+      starting.catch(() => undefined);
+    }
 
-    const session = await Session.open(opts.profile, opts.regions);
+    // As for the AWS CLI, --profile is AWS_PROFILE: every SDK setting (credentials, region,
+    // endpoint_url) then comes from that profile.
+    if (opts.profile !== undefined) process.env.AWS_PROFILE = opts.profile;
+    const session = await Session.open(opts.regions);
     const caller = await callerIdentity(session);
     const { client, dir } = await pack;
     const judge: Judge = { client, dir, config, configFile: opts.configFile, organization: "aws", turn: new Limiter(1) };

@@ -41,7 +41,10 @@ export interface SimAccount {
   /** Organizations' account State: ACTIVE, SUSPENDED, PENDING_CLOSURE. */
   state?: string;
   trails: SimTrail[];
-  /** Calls answered AccessDenied: "GetEventSelectors", "DescribeTrails@eu-west-3", "AssumeRole". */
+  /**
+   * Calls answered AccessDenied: "GetEventSelectors", in one region "DescribeTrails@eu-west-3", on
+   * one trail "GetTrailStatus#main", or the role itself "AssumeRole".
+   */
   deny?: string[];
   /** Calls answered with throttling this many times before they succeed. */
   throttle?: Record<string, number>;
@@ -63,6 +66,8 @@ export interface SimCall {
   action: string;
   region: string;
   account: string;
+  /** The trail a CloudTrail call names. */
+  trail?: string;
 }
 
 /** The access key the simulation gives account `id`: its caller (AKIA...) or an assumed role (ASIA...). */
@@ -133,6 +138,8 @@ export class SimulatedAws {
   /** Every call, when `record` is on; counts by action always. */
   readonly calls: SimCall[] = [];
   readonly counts = new Map<string, number>();
+  /** Requests received, answered or not. */
+  received = 0;
 
   constructor(
     readonly world: SimWorld,
@@ -173,6 +180,7 @@ export class SimulatedAws {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.received++;
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -195,8 +203,17 @@ export class SimulatedAws {
     const target = String(req.headers["x-amz-target"] ?? "");
     const form = new URLSearchParams(service === "sts" || service === "ec2" ? body : "");
     const action = target ? target.slice(target.lastIndexOf(".") + 1) : form.get("Action") ?? "";
+    let input: Record<string, unknown> = {};
+    try {
+      input = target && body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    } catch {
+      return jsonError("SerializationException", "the request body is not JSON");
+    }
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
-    if (this.record) this.calls.push({ service, action, region, account: caller });
+    if (this.record) {
+      const trail = input.Name ?? input.TrailName;
+      this.calls.push({ service, action, region, account: caller, ...(typeof trail === "string" ? { trail } : {}) });
+    }
 
     const account = this.world.account(caller);
     switch (service) {
@@ -205,9 +222,9 @@ export class SimulatedAws {
       case "ec2":
         return this.ec2(action, form, account, caller);
       case "cloudtrail":
-        return this.cloudTrail(action, body, region, account, caller);
+        return this.cloudTrail(action, input, region, account, caller);
       case "organizations":
-        return this.organizations(action, body, caller);
+        return this.organizations(action, input, caller);
       default:
         return jsonError("UnknownOperationException", `no such service: ${service}`);
     }
@@ -284,11 +301,10 @@ export class SimulatedAws {
     return [...own, ...shared];
   }
 
-  private cloudTrail(action: string, body: string, region: string, account: SimAccount | undefined, caller: string): Answer {
+  private cloudTrail(action: string, input: Record<string, unknown>, region: string, account: SimAccount | undefined, caller: string): Answer {
     if (!account) return jsonError("UnrecognizedClientException", "The security token included in the request is invalid.");
     if (this.denied(account, action, region)) return jsonError("AccessDeniedException", notAuthorized(caller, `cloudtrail:${action}`));
     if (this.throttle(account, action)) return jsonError("ThrottlingException", "Rate exceeded");
-    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const find = (name: unknown): SimTrail | undefined =>
       this.visibleTrails(account, region, true).find((t) => t.trail.TrailARN === name || (t.trail.Name === name && t.trail.HomeRegion === region));
     switch (action) {
@@ -297,6 +313,7 @@ export class SimulatedAws {
       case "GetTrailStatus": {
         const t = find(input.Name);
         if (!t) return jsonError("TrailNotFoundException", `Unknown trail: ${String(input.Name)} for the user: ${caller}`);
+        if (this.denied(account, `${action}#${t.trail.Name}`)) return jsonError("AccessDeniedException", notAuthorized(caller, `cloudtrail:${action}`));
         const started = 1767225600;
         return jsonAnswer(t.isLogging
           ? { IsLogging: true, StartLoggingTime: started, LatestDeliveryTime: started + 3600, LatestDeliveryAttemptTime: "2026-01-01T01:00:00Z", TimeLoggingStarted: "2026-01-01T00:00:00Z" }
@@ -305,6 +322,7 @@ export class SimulatedAws {
       case "GetEventSelectors": {
         const t = find(input.TrailName);
         if (!t) return jsonError("TrailNotFoundException", `Unknown trail: ${String(input.TrailName)} for the user: ${caller}`);
+        if (this.denied(account, `${action}#${t.trail.Name}`)) return jsonError("AccessDeniedException", notAuthorized(caller, `cloudtrail:${action}`));
         return jsonAnswer({ TrailARN: t.trail.TrailARN, ...t.selectors });
       }
       default:
@@ -312,12 +330,11 @@ export class SimulatedAws {
     }
   }
 
-  private organizations(action: string, body: string, caller: string): Answer {
+  private organizations(action: string, input: { NextToken?: string; MaxResults?: number }, caller: string): Answer {
     const org = this.world.organization;
     if (action !== "ListAccounts") return jsonError("UnknownOperationException", `Unknown operation ${action}`);
     if (!org) return jsonError("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.");
     if (caller !== org.managementAccount) return jsonError("AccessDeniedException", "You don't have permissions to access this resource.");
-    const input = body ? (JSON.parse(body) as { NextToken?: string; MaxResults?: number }) : {};
     const start = input.NextToken ? Number(Buffer.from(input.NextToken, "base64").toString("utf8")) : 0;
     if (!Number.isInteger(start) || start < 0) return jsonError("InvalidInputException", "The NextToken is not valid.");
     const size = Math.min(input.MaxResults ?? org.pageSize, org.pageSize);
