@@ -385,6 +385,19 @@ describe("an organization", () => {
     expect(run.stdout).toMatch(/Organization: 7 accounts checked: 2 comply, 3 fail, 1 not judged, 1 could not be read\n {4}skipped 200000000005 \(suspended\): SUSPENDED\n$/);
   }, 60_000);
 
+  test("the README names every IAM action the command was seen to call", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Checking a live AWS account"), readme.indexOf("## Policies"));
+    const actions = new Set([...orgSim.calls, ...sim.calls].map((c) => `${c.service}:${c.action}`));
+    expect([...actions].sort()).toEqual([
+      "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "ec2:DescribeRegions",
+      "organizations:ListAccounts", "sts:AssumeRole", "sts:GetCallerIdentity",
+    ]);
+    for (const action of actions) expect(section).toContain(`\`${action}\``);
+    for (const option of USAGE.match(/--[a-z-]+/g) ?? []) expect(readme).toContain(option);
+    for (const code of ["| 0 |", "| 1 |", "| 2 |", "| 3 |"]) expect(section).toContain(code);
+  });
+
   test("a caller that cannot list the organization: exit 2 with the reason", async () => {
     useAccount(org(1), orgSim.url);
     const run = await check(["--organization", "--role-name", "audit"]);
