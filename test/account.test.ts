@@ -262,6 +262,10 @@ describe("one account: the same verdict as the preview of a program declaring th
     if (only.report.source.kind !== "account") throw new Error("not an account report");
     expect(only.report.source.regions).toEqual(["us-east-1"]);
     expect(only.report.source.skippedRegions).toEqual(["af-south-1"]);
+    // Only a disabled region asked for: nothing to read, and it says why.
+    const none = await check(["--region", "af-south-1"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe("error: nothing could be read in account 100000000001: the account's trails: no region to check is enabled (skipped: af-south-1)\n");
   });
 
   test("throttling is answered, the SDK's standard retry tries again, and the verdict is the compliant one", async () => {

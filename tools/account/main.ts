@@ -215,7 +215,7 @@ async function runOrganization(session: Session, caller: Identity, judge: Judge,
     });
   } catch (err) {
     progress.done();
-    throw new PreviewError(`checking the organization failed: ${awsError(err)}`);
+    throw err instanceof PreviewError ? err : new PreviewError(`checking the organization failed: ${awsError(err)}`);
   }
   progress.done();
   if (opts.json) {

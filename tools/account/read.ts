@@ -137,6 +137,9 @@ function readDetails(clients: AccountClients, trail: Trail, options: ReadOptions
 export async function readAccount(clients: AccountClients, options: ReadOptions): Promise<AccountRead> {
   const read: AccountRead = { account: options.account, regions: [], skippedRegions: [], trails: [], faults: [], listed: false, calls: 0 };
   read.regions = await listRegions(clients, options, read);
+  if (read.regions.length === 0) {
+    read.faults.push({ what: "the account's trails", why: `no region to check is enabled (skipped: ${read.skippedRegions.join(", ") || "none"})` });
+  }
 
   const byArn = new Map<string, Trail>();
   const lists = await Promise.all(read.regions.map((region) => describeTrails(clients, region, options, read)));
