@@ -389,10 +389,13 @@ describe("an organization", () => {
     expect(run.stdout).toMatch(/Organization: 7 accounts checked: 2 comply, 3 fail, 1 not judged, 1 could not be read\n {4}skipped 200000000005 \(suspended\): SUSPENDED\n$/);
   }, 60_000);
 
-  test("the README names every IAM action the command was seen to call", () => {
+  test("the README names every IAM action the command was seen to call", async () => {
+    orgSim.resetCounts();
+    useAccount(ORG_ID, orgSim.url);
+    await check(["--organization", "--role-name", "OrganizationAccountAccessRole", "--json"]);
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Checking a live AWS account"), readme.indexOf("## Policies"));
-    const actions = new Set([...orgSim.calls, ...sim.calls].map((c) => `${c.service}:${c.action}`));
+    const actions = new Set(orgSim.calls.map((c) => `${c.service}:${c.action}`));
     expect([...actions].sort()).toEqual([
       "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "ec2:DescribeRegions",
       "organizations:ListAccounts", "sts:AssumeRole", "sts:GetCallerIdentity",

@@ -2,16 +2,16 @@
 // provider would read back, and the account goes through the pack as one stack, with the same engine
 // glue (analyzeWith) and report as the offline preview.
 
+import { CLASSIC_TRAIL_TYPE } from "../../lib/trail";
 import { PolicyPackClient } from "../analyzer/client";
 import { PolicyConfig } from "../analyzer/types";
 import { analyzeWith } from "../preview/analyze";
-import { AccountSource, PreviewReport, buildReport, exitCode } from "../preview/report";
+import { AccountSource, PreviewReport, buildReport } from "../preview/report";
 import { PreviewResource } from "../preview/resources";
 import { Limiter } from "./limit";
 import { AccountRead } from "./read";
 import { trailInputs } from "./state";
 
-export const CLASSIC_TRAIL = "aws:cloudtrail/trail:Trail";
 /** The project an account's resources belong to in their URNs; the stack is the account ID. */
 export const ACCOUNT_PROJECT = "aws-account";
 
@@ -36,8 +36,8 @@ export function accountResources(read: AccountRead): PreviewResource[] {
   return read.trails.map((t) => {
     const name = counts.get(t.name) === 1 ? t.name : t.arn;
     return {
-      urn: `urn:pulumi:${read.account}::${ACCOUNT_PROJECT}::${CLASSIC_TRAIL}::${name}`,
-      type: CLASSIC_TRAIL,
+      urn: `urn:pulumi:${read.account}::${ACCOUNT_PROJECT}::${CLASSIC_TRAIL_TYPE}::${name}`,
+      type: CLASSIC_TRAIL_TYPE,
       name,
       custom: true,
       dependencies: [],
@@ -76,8 +76,4 @@ export async function judgeAccount(judge: Judge, read: AccountRead, accountName?
     applyRemediations: false,
   }));
   return buildReport(accountSource(read, accountName), run);
-}
-
-export function verdictOf(report: PreviewReport): Verdict {
-  return VERDICTS[exitCode(report)];
 }

@@ -294,15 +294,19 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  // An interrupt stops the pack before exiting, so no process is left behind.
+/** The command as run from a shell: an interrupt stops the pack before exiting, so no process is left behind. */
+export function runCli(argv: string[]): void {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     process.once(signal, () => {
       process.stderr.write(`\ninterrupted (${signal}); stopping the policy pack\n`);
       void stopPacks().then(() => process.exit(code));
     });
   }
-  void main(process.argv.slice(2)).then((code) => {
+  void main(argv).then((code) => {
     process.stdout.write("", () => process.exit(code));
   });
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2));
 }
