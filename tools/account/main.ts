@@ -162,7 +162,7 @@ function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed
   let shown = false;
   return {
     update(done, listed, s) {
-      const line = `Checked ${done} of ${listed} accounts listed so far (${s.fails} fail, ${s.notJudged + s.unreadable} not judged)`;
+      const line = `Checked ${done} of ${listed} accounts listed so far (${s.fails} fail, ${s.notJudged + s.unreadable} not judged or unreadable)`;
       if (tty) {
         shown = true;
         stream.write(`\r${line}\x1b[K`);

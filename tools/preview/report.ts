@@ -154,10 +154,10 @@ function accountLines(source: AccountSource): string[] {
   lines.push(source.trails.length === 0 ? "Trails: none" : "Trails:");
   for (const t of source.trails) {
     const where = t.organizationTrail ? `organization trail of account ${t.owner}` : `account ${t.owner}`;
-    lines.push(`    ${t.name}  home ${t.homeRegion}, ${where}${t.complete ? "" : ", not fully read"}`);
+    lines.push(`    ${t.name}  home ${t.homeRegion}, ${where}${t.complete ? "" : ", not fully read (unknown to the pack)"}`);
   }
   if (source.notJudged.length > 0) {
-    lines.push("Not judged (could not be read; the pack sees these values as unknown at preview):");
+    lines.push("Not judged (could not be read):");
     for (const f of source.notJudged) lines.push(`    ${f.what}: ${f.why}`);
   }
   return lines;
