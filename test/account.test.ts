@@ -302,6 +302,14 @@ describe("one account: the same verdict as the preview of a program declaring th
     }
   });
 
+  test("AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL, service by service", async () => {
+    useAccount(id(1), "http://127.0.0.1:9");
+    Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sim.url, AWS_ENDPOINT_URL_EC2: sim.url, AWS_ENDPOINT_URL_CLOUDTRAIL: sim.url });
+    const run = await check([]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  });
+
   test("no credentials: one clear line, exit 2", async () => {
     useAccount(id(1));
     delete process.env.AWS_ACCESS_KEY_ID;
