@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PolicyPackClient, startPolicyPack } from "../analyzer/client";
+import { accountBench } from "./account";
 import { NaivePack, makeNaivePack } from "./naive-pack";
 import { summarise, waitForProfile } from "./profile";
 import { median, mib, ms, percentile, ratio, table } from "./stats";
@@ -321,6 +322,7 @@ async function bench(): Promise<void> {
   out.push(`Targets: start ≤ ${TARGET_START}× bare: ${yes(startRatio <= TARGET_START)}; ` +
     `AnalyzeStack at 10,000 resources ≤ ${TARGET_STACK}× bare: ${yes(worstStack <= TARGET_STACK)} ` +
     `(worst ${ratio(worstStack)}). ${met ? "All targets met." : "Some targets missed: run with --profile."}`);
+  out.push("", ...(await accountBench(log)), "");
   out.push(`Bench took ${((Date.now() - began) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadBefore} ` +
     `before, ${loadAverage()} after: on a busy machine the ratios hold better than the absolute times.`);
   process.stdout.write(`${out.join("\n")}\n`);
@@ -379,7 +381,12 @@ async function profile(): Promise<void> {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-(process.argv.includes("--profile") ? profile() : bench()).then(
+/** `npm run bench -- --account` runs the account check's part alone. */
+async function accountOnly(): Promise<void> {
+  process.stdout.write(`Machine: ${machine()}\n${(await accountBench(log)).join("\n")}\n`);
+}
+
+(process.argv.includes("--profile") ? profile() : process.argv.includes("--account") ? accountOnly() : bench()).then(
   () => process.exit(0),
   (err) => {
     log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);

@@ -1,13 +1,12 @@
 // `npm run preview`: builds the pack and this tool when a source is newer than the last build (the
 // same `tsc -p .` as `npm run build`), then runs bin/tools/preview/main.js. Skipping an up-to-date
 // build saves the compiler's several seconds of parsing declaration files on every preview.
+// `launch(tool)` does the same for another tool under tools/ (npm run check-account).
 const fs = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");
 
 const root = path.resolve(__dirname, "..", "..");
-const main = path.join(root, "bin", "tools", "preview", "main.js");
-const stamp = path.join(root, "bin", "tools", "preview", ".built");
 const sources = ["index.ts", "policies", "lib", "tools", "tsconfig.json", "package.json"];
 
 function newerThan(p, time) {
@@ -23,7 +22,7 @@ function newerThan(p, time) {
   return /\.(ts|json)$/.test(p) && st.mtimeMs > time;
 }
 
-function stale() {
+function stale(main, stamp) {
   if (!fs.existsSync(main) || !fs.existsSync(stamp)) {
     return true;
   }
@@ -31,19 +30,28 @@ function stale() {
   return sources.some((s) => newerThan(path.join(root, s), built));
 }
 
-if (stale()) {
-  const started = Date.now();
-  const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
-  // The compiler reports on stderr, so that stdout carries only the report (--json stays parseable).
-  const build = spawnSync(process.execPath, [tsc, "-p", root], { cwd: root, stdio: ["ignore", 2, 2] });
-  if (build.status !== 0) {
-    process.stderr.write("error: the build failed (npm run build); fix the errors above\n");
-    process.exit(2);
+function launch(tool) {
+  const main = path.join(root, "bin", "tools", tool, "main.js");
+  const stamp = path.join(root, "bin", "tools", tool, ".built");
+  if (stale(main, stamp)) {
+    const started = Date.now();
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
+    // The compiler reports on stderr, so that stdout carries only the report (--json stays parseable).
+    const build = spawnSync(process.execPath, [tsc, "-p", root], { cwd: root, stdio: ["ignore", 2, 2] });
+    if (build.status !== 0) {
+      process.stderr.write("error: the build failed (npm run build); fix the errors above\n");
+      process.exit(2);
+    }
+    fs.writeFileSync(stamp, new Date(started).toISOString() + "\n");
+    fs.utimesSync(stamp, new Date(started), new Date(started));
   }
-  fs.writeFileSync(stamp, new Date(started).toISOString() + "\n");
-  fs.utimesSync(stamp, new Date(started), new Date(started));
+  return require(main);
 }
 
-require(main)
-  .main(process.argv.slice(2))
-  .then((code) => process.stdout.write("", () => process.exit(code)));
+module.exports = { launch };
+
+if (require.main === module) {
+  launch("preview")
+    .main(process.argv.slice(2))
+    .then((code) => process.stdout.write("", () => process.exit(code)));
+}

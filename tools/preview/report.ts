@@ -10,7 +10,24 @@ import { collectResourceSecrets, collectSecretPlaintexts, redactSecrets, safeJso
 
 export type PreviewSource =
   | { kind: "program"; dir: string; project: string; stack: string; durationMs?: number }
-  | { kind: "state"; file: string; project: string; stack: string };
+  | { kind: "state"; file: string; project: string; stack: string }
+  | AccountSource;
+
+/** A live AWS account read through the API (`npm run check-account`). */
+export interface AccountSource {
+  kind: "account";
+  account: string;
+  /** The account's name in its organization, when listed from one. */
+  accountName?: string;
+  project: string;
+  stack: string;
+  regions: string[];
+  /** Opt-in regions that are not enabled: not checked. */
+  skippedRegions: string[];
+  trails: { name: string; arn: string; homeRegion: string; organizationTrail: boolean; owner: string; complete: boolean }[];
+  /** What could not be read, and the AWS error. Never a pass. */
+  notJudged: { what: string; why: string }[];
+}
 
 export interface ReportResource {
   urn: string;
@@ -81,9 +98,15 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
   return report;
 }
 
-/** 1 when a mandatory policy is violated (the preview would fail), else 0. */
+/**
+ * 1 when a mandatory policy is violated (the preview would fail), else 0. For an account, 3 when
+ * something could not be read and the stack policies did not pass outright on what was.
+ */
 export function exitCode(report: PreviewReport): number {
-  return report.summary.mandatory > 0 ? 1 : 0;
+  if (report.summary.mandatory > 0) return 1;
+  if (report.source.kind === "account" && report.source.notJudged.length > 0
+    && report.diagnostics.some((d) => d.stage === "stack")) return 3;
+  return 0;
 }
 
 /**
@@ -174,6 +197,24 @@ function indent(text: string, by: string): string[] {
     .map((l) => (l.trim() === "" ? "" : by + terminalSafe(l)));
 }
 
+function accountLines(source: AccountSource): string[] {
+  const name = source.accountName ? ` (${source.accountName})` : "";
+  const lines = [`Checking account ${source.account}${name} in ${plural(source.regions.length, "region", "regions")}`];
+  if (source.skippedRegions.length > 0) {
+    lines.push(`    skipped, opt-in regions not enabled: ${source.skippedRegions.join(", ")}`);
+  }
+  lines.push(source.trails.length === 0 ? "Trails: none" : "Trails:");
+  for (const t of source.trails) {
+    const where = t.organizationTrail ? `organization trail of account ${t.owner}` : `account ${t.owner}`;
+    lines.push(`    ${t.name}  home ${t.homeRegion}, ${where}${t.complete ? "" : ", not fully read (unknown to the pack)"}`);
+  }
+  if (source.notJudged.length > 0) {
+    lines.push("Not judged (could not be read):");
+    for (const f of source.notJudged) lines.push(`    ${f.what}: ${f.why}`);
+  }
+  return lines;
+}
+
 const LEVEL_ORDER: Record<string, number> = { mandatory: 0, advisory: 1, remediate: 2, disabled: 3 };
 
 /** The report as text. Secrets are redacted, and every string from the input is escaped (terminalSafe). */
@@ -183,11 +224,15 @@ export function formatText(original: PreviewReport): string {
   const guard = echoGuard(report.resources);
   const t = terminalSafe;
   const lines: string[] = [];
-  const what =
-    report.source.kind === "program"
-      ? `program ${t(shortPath(report.source.dir))}`
-      : `state ${t(shortPath(report.source.file))}`;
-  lines.push(`Previewing ${what} (project ${t(report.source.project)}, stack ${t(report.source.stack)})`);
+  if (report.source.kind === "account") {
+    lines.push(...accountLines(report.source).map(terminalSafe));
+  } else {
+    const what =
+      report.source.kind === "program"
+        ? `program ${t(shortPath(report.source.dir))}`
+        : `state ${t(shortPath(report.source.file))}`;
+    lines.push(`Previewing ${what} (project ${t(report.source.project)}, stack ${t(report.source.stack)})`);
+  }
   lines.push("");
   lines.push("Policies:");
   const pack = report.policyPack;

@@ -1,0 +1,503 @@
+// npm run check-account against a local endpoint that speaks CloudTrail, EC2, STS and Organizations
+// on their own wire protocols: the real AWS SDK, pointed at it with AWS_ENDPOINT_URL and static test
+// credentials, reads each scenario's account, and the real pack judges it over the Analyzer protocol.
+// Every scenario's verdict and diagnostics must equal the offline preview's on a Pulumi program that
+// declares the same trail (test/fixtures/programs/account-trail-ts, one stack per scenario).
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PassThrough } from "stream";
+
+import { startPack } from "../tools/preview/analyze";
+import { previewProgram } from "../tools/preview/index";
+import { PreviewReport } from "../tools/preview/report";
+import { StartedPack, USAGE, main, parseArgs } from "../tools/account/main";
+import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
+
+const ROOT = path.join(__dirname, "..");
+const CLI = path.join(ROOT, "bin", "tools", "account", "main.js");
+const PROGRAM = path.join(__dirname, "fixtures", "programs", "account-trail-ts");
+
+const REGIONS: SimWorld["regions"] = [
+  { name: "eu-west-1", optIn: "opt-in-not-required" },
+  { name: "us-east-1", optIn: "opt-in-not-required" },
+  { name: "us-west-2", optIn: "opt-in-not-required" },
+  { name: "af-south-1", optIn: "not-opted-in" },
+];
+const CHECKED = ["eu-west-1", "us-east-1", "us-west-2"];
+
+const ALL = [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] }];
+const MANAGEMENT_ID = "100000000099";
+const id = (n: number) => `1000000000${String(n).padStart(2, "0")}`;
+const multi = (account: string, settings: Parameters<typeof simTrail>[3] = {}): SimTrail =>
+  simTrail(account, "main", "us-east-1", { IsMultiRegionTrail: true, S3BucketName: `cloudtrail-logs-${account}`, ...settings });
+
+/** Each scenario is an account of its own; `stack` is its program twin's stack. */
+const SCENARIOS: { name: string; stack: string; account: SimAccount }[] = [
+  { name: "a compliant multi-region trail", stack: "compliant", account: { id: id(1), trails: [multi(id(1))] } },
+  { name: "the same trail with logging stopped out of band", stack: "stopped", account: { id: id(2), trails: [multi(id(2), { isLogging: false })] } },
+  {
+    name: "only a single-region trail", stack: "single-region",
+    account: { id: id(3), trails: [simTrail(id(3), "main", "us-east-1", { S3BucketName: `cloudtrail-logs-${id(3)}` })] },
+  },
+  {
+    name: "read-only selectors", stack: "read-only",
+    account: { id: id(4), trails: [multi(id(4), { selectors: { EventSelectors: [{ ...ALL[0], ReadWriteType: "ReadOnly" }] } })] },
+  },
+  {
+    name: "advanced selectors with an exclusion", stack: "advanced-exclusion",
+    account: {
+      id: id(5),
+      trails: [multi(id(5), {
+        selectors: {
+          AdvancedEventSelectors: [{
+            Name: "Management events",
+            FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }, { Field: "eventSource", NotEquals: ["kms.amazonaws.com"] }],
+          }],
+        },
+      })],
+    },
+  },
+  { name: "an organization trail seen from a member account", stack: "organization-member", account: { id: id(6), trails: [] } },
+  {
+    name: "AccessDenied on GetEventSelectors", stack: "selectors-unreadable",
+    account: { id: id(7), trails: [multi(id(7))], deny: ["GetEventSelectors"] },
+  },
+];
+const MANAGEMENT: SimAccount = {
+  id: MANAGEMENT_ID,
+  trails: [simTrail(MANAGEMENT_ID, "org-trail", "us-east-1", { IsMultiRegionTrail: true, IsOrganizationTrail: true, S3BucketName: `cloudtrail-logs-${MANAGEMENT_ID}` })],
+};
+const THROTTLED: SimAccount = { id: id(8), trails: [multi(id(8))], throttle: { DescribeTrails: 2, GetTrailStatus: 1 } };
+const WORLD_ACCOUNTS = new Map([...SCENARIOS.map((s) => s.account), MANAGEMENT, THROTTLED].map((a) => [a.id, a]));
+
+const sim = new SimulatedAws({
+  regions: REGIONS,
+  account: (a) => WORLD_ACCOUNTS.get(a),
+  organization: { id: "o-exampleorgid", managementAccount: MANAGEMENT_ID, accountIds: [id(6), MANAGEMENT_ID], pageSize: 20 },
+});
+let pack: StartedPack;
+const saved = { ...process.env };
+
+/** The environment of an SDK user pointed at the local endpoint, as account `account`. */
+function useAccount(account: string, endpoint = sim.url): void {
+  for (const k of Object.keys(process.env)) {
+    if (k.startsWith("AWS_")) delete process.env[k];
+  }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: accessKeyFor(account),
+    AWS_SECRET_ACCESS_KEY: "test-secret",
+    AWS_REGION: "us-east-1",
+    AWS_CONFIG_FILE: path.join(os.tmpdir(), "no-such-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), "no-such-aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function check(argv: string[]): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+  let out = "";
+  let err = "";
+  stdout.on("data", (c: Buffer) => (out += c.toString()));
+  (stderr as unknown as PassThrough).on("data", (c: Buffer) => (err += c.toString()));
+  const code = await main(argv, { stdout, stderr }, pack);
+  return { code, stdout: out, stderr: err };
+}
+
+async function checkJson(account: string, argv: string[] = []): Promise<{ run: Run; report: PreviewReport }> {
+  useAccount(account);
+  const run = await check(["--json", ...argv]);
+  expect(run.stderr).toBe("");
+  return { run, report: JSON.parse(run.stdout) as PreviewReport };
+}
+
+/** What a reader of the report learns: the diagnostics, by policy, level, stage, trail and message. */
+function findings(report: PreviewReport): string[] {
+  return report.diagnostics
+    .map((d) => `${d.policyName} [${d.enforcementLevel}] ${d.stage} ${d.resourceName ?? "(stack)"}: ${d.message}`)
+    .sort();
+}
+
+/** The preview's verdict in the account check's terms: a stack policy that waits on unknowns has not judged. */
+function previewVerdict(report: PreviewReport): string {
+  if (report.summary.mandatory > 0) return "fails";
+  return report.diagnostics.some((d) => d.stage === "stack") ? "not judged" : "complies";
+}
+const VERDICT_BY_CODE: Record<number, string> = { 0: "complies", 1: "fails", 3: "not judged" };
+
+const previews = new Map<string, Promise<PreviewReport>>();
+function preview(stack: string): Promise<PreviewReport> {
+  let p = previews.get(stack);
+  if (!p) {
+    p = previewProgram(PROGRAM, { stack, packDir: ROOT });
+    previews.set(stack, p);
+  }
+  return p;
+}
+
+beforeAll(async () => {
+  await sim.start();
+  pack = await startPack(ROOT);
+}, 60_000);
+
+afterAll(async () => {
+  await pack?.client.close();
+  await sim.stop();
+  for (const k of Object.keys(process.env)) {
+    if (!(k in saved)) delete process.env[k];
+  }
+  Object.assign(process.env, saved);
+});
+
+describe("one account: the same verdict as the preview of a program declaring the same trail", () => {
+  test.each(SCENARIOS)("$name", async ({ stack, account }) => {
+    const [{ run, report }, program] = await Promise.all([checkJson(account.id), preview(stack)]);
+    expect(findings(report)).toEqual(findings(program));
+    expect(VERDICT_BY_CODE[run.code]).toBe(previewVerdict(program));
+    expect(report.source.kind).toBe("account");
+    if (report.source.kind !== "account") return;
+    expect(report.source.regions).toEqual(CHECKED);
+    expect(report.source.skippedRegions).toEqual(["af-south-1"]);
+  }, 60_000);
+
+  test("each trail's details are read once, in its home region, by ARN", async () => {
+    sim.resetCounts();
+    const { report } = await checkJson(id(1));
+    const arn = `arn:aws:cloudtrail:us-east-1:${id(1)}:trail/main`;
+    expect(sim.calls.filter((c) => c.action === "DescribeTrails").map((c) => c.region).sort()).toEqual(CHECKED);
+    for (const action of ["GetTrailStatus", "GetEventSelectors"]) {
+      expect(sim.calls.filter((c) => c.action === action)).toEqual([{ service: "cloudtrail", action, region: "us-east-1", account: id(1), trail: arn }]);
+    }
+    // The resource as the classic provider reads it back.
+    expect(report.resources).toHaveLength(1);
+    expect(report.resources[0]).toMatchObject({
+      type: "aws:cloudtrail/trail:Trail",
+      name: "main",
+      outputs: {
+        id: arn, arn, name: "main", homeRegion: "us-east-1", region: "us-east-1", s3BucketName: `cloudtrail-logs-${id(1)}`,
+        enableLogging: true, isMultiRegionTrail: true, isOrganizationTrail: false, includeGlobalServiceEvents: true,
+        enableLogFileValidation: false, eventSelectors: [], advancedEventSelectors: [],
+      },
+    });
+    expect(report.resources[0].inputs).not.toHaveProperty("arn");
+  });
+
+  test("logging stopped is read from GetTrailStatus's IsLogging: enableLogging false", async () => {
+    const { report } = await checkJson(id(2));
+    expect(report.resources[0].outputs.enableLogging).toBe(false);
+  });
+
+  test("an organization trail is listed with its home region and owning account", async () => {
+    const { run, report } = await checkJson(id(6));
+    expect(run.code).toBe(0);
+    if (report.source.kind !== "account") throw new Error("not an account report");
+    expect(report.source.trails).toEqual([{
+      name: "org-trail", arn: `arn:aws:cloudtrail:us-east-1:${MANAGEMENT_ID}:trail/org-trail`, homeRegion: "us-east-1",
+      organizationTrail: true, owner: MANAGEMENT_ID, complete: true,
+    }]);
+    useAccount(id(6));
+    const text = await check([]);
+    expect(text.stdout).toContain(`org-trail  home us-east-1, organization trail of account ${MANAGEMENT_ID}`);
+  });
+
+  test("AccessDenied on GetEventSelectors is named, not judged, exit 3", async () => {
+    useAccount(id(7));
+    const run = await check([]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/Not judged \(could not be read\):\n {4}the event selectors of trail main \(cloudtrail:GetEventSelectors in us-east-1\): AccessDeniedException: /);
+    expect(run.stdout).toContain("main  home us-east-1, account 100000000007, not fully read (unknown to the pack)");
+  });
+
+  test("a fully read compliant trail still makes the account comply beside a trail that could not be read", async () => {
+    const denied: SimAccount = {
+      id: id(10),
+      trails: [multi(id(10)), simTrail(id(10), "audit", "eu-west-1", { IsMultiRegionTrail: true })],
+      deny: ["GetEventSelectors#audit", "DescribeTrails@us-west-2"],
+    };
+    WORLD_ACCOUNTS.set(denied.id, denied);
+    const { run, report } = await checkJson(denied.id);
+    expect(run.code).toBe(0);
+    if (report.source.kind !== "account") throw new Error("not an account report");
+    expect(report.source.notJudged.map((f) => f.what)).toEqual([
+      "the trails of region us-west-2 (cloudtrail:DescribeTrails)",
+      "the event selectors of trail audit (cloudtrail:GetEventSelectors in eu-west-1)",
+    ]);
+    expect(report.summary.mandatory).toBe(0);
+  });
+
+  test("an unreadable trail never makes the account comply, and a failing one read beside it still fails", async () => {
+    const account: SimAccount = {
+      id: id(11),
+      trails: [simTrail(id(11), "regional", "us-east-1"), simTrail(id(11), "audit", "eu-west-1", { IsMultiRegionTrail: true })],
+      deny: ["GetTrailStatus#audit"],
+    };
+    WORLD_ACCOUNTS.set(account.id, account);
+    const { run, report } = await checkJson(account.id);
+    expect(run.code).toBe(3);
+    expect(report.summary.mandatory).toBe(0);
+    account.deny = ["GetTrailStatus#audit", "GetEventSelectors#audit"];
+    account.trails[1] = simTrail(id(11), "audit", "eu-west-1");
+    expect((await checkJson(account.id)).run.code).toBe(1);
+  });
+
+  test("a disabled opt-in region is skipped, said, and never called", async () => {
+    sim.resetCounts();
+    useAccount(id(1));
+    const run = await check([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Checking account 100000000001 in 3 regions\n    skipped, opt-in regions not enabled: af-south-1\n");
+    expect(sim.calls.filter((c) => c.region === "af-south-1")).toEqual([]);
+    // Asked for by name, it is still skipped.
+    const only = await checkJson(id(1), ["--region", "af-south-1", "--region", "us-east-1"]);
+    if (only.report.source.kind !== "account") throw new Error("not an account report");
+    expect(only.report.source.regions).toEqual(["us-east-1"]);
+    expect(only.report.source.skippedRegions).toEqual(["af-south-1"]);
+    // Only a disabled region asked for: nothing to read, and it says why.
+    const none = await check(["--region", "af-south-1"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe("error: nothing could be read in account 100000000001: the account's trails: no region to check is enabled (skipped: af-south-1)\n");
+  });
+
+  test("throttling is answered, the SDK's standard retry tries again, and the verdict is the compliant one", async () => {
+    sim.resetCounts();
+    const [{ run, report }, program] = await Promise.all([checkJson(THROTTLED.id), preview("compliant")]);
+    expect(run.code).toBe(0);
+    expect(findings(report)).toEqual(findings(program));
+    expect(sim.count("DescribeTrails")).toBe(CHECKED.length + 2);
+    expect(sim.count("GetTrailStatus")).toBe(2);
+    if (report.source.kind !== "account") throw new Error("not an account report");
+    expect(report.source.notJudged).toEqual([]);
+  }, 60_000);
+
+  test("endpoint, region and credentials come from a --profile in the config files", async () => {
+    useAccount(id(1));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-account-profile-"));
+    try {
+      fs.writeFileSync(path.join(dir, "config"), `[profile audit]\nregion = us-west-2\nendpoint_url = ${sim.url}\n`);
+      fs.writeFileSync(path.join(dir, "credentials"), `[audit]\naws_access_key_id = ${accessKeyFor(id(4))}\naws_secret_access_key = test\n`);
+      delete process.env.AWS_ENDPOINT_URL;
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      delete process.env.AWS_REGION;
+      process.env.AWS_CONFIG_FILE = path.join(dir, "config");
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, "credentials");
+      sim.resetCounts();
+      const run = await check(["--profile", "audit"]);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toContain("Checking account 100000000004 in 3 regions");
+      expect(run.code).toBe(1);
+      expect(sim.calls.find((c) => c.action === "GetCallerIdentity")?.region).toBe("us-west-2");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL, service by service", async () => {
+    useAccount(id(1), "http://127.0.0.1:9");
+    Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sim.url, AWS_ENDPOINT_URL_EC2: sim.url, AWS_ENDPOINT_URL_CLOUDTRAIL: sim.url });
+    const run = await check([]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  });
+
+  test("no credentials: one clear line, exit 2", async () => {
+    useAccount(id(1));
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const run = await check([]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: no AWS credentials: CredentialsProviderError: .*\n$/);
+  });
+
+  test("nothing readable at all: exit 2, naming what was refused", async () => {
+    const locked: SimAccount = { id: id(12), trails: [multi(id(12))], deny: ["DescribeTrails", "DescribeRegions"] };
+    WORLD_ACCOUNTS.set(locked.id, locked);
+    useAccount(locked.id);
+    const run = await check([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: nothing could be read in account 100000000012: .*ec2:DescribeRegions.*UnauthorizedOperation.*cloudtrail:DescribeTrails\): AccessDeniedException/);
+  });
+});
+
+describe("an organization", () => {
+  const ORG_ID = "200000000000";
+  const org = (n: number) => `2000000000${String(n).padStart(2, "0")}`;
+  const readOnlyOrgTrail = simTrail(ORG_ID, "org-trail", "us-east-1", {
+    IsMultiRegionTrail: true, IsOrganizationTrail: true, selectors: { EventSelectors: [{ ...ALL[0], ReadWriteType: "ReadOnly" }] },
+  });
+  const accounts: SimAccount[] = [
+    { id: ORG_ID, name: "management", trails: [readOnlyOrgTrail] },
+    { id: org(1), name: "compliant", trails: [multi(org(1))] },
+    { id: org(2), name: "org-trail-only", trails: [] },
+    { id: org(3), name: "stopped", trails: [multi(org(3), { isLogging: false })] },
+    { id: org(4), name: "locked", trails: [multi(org(4))], deny: ["AssumeRole"] },
+    { id: org(5), name: "suspended", state: "SUSPENDED", trails: [] },
+    { id: org(6), name: "region-denied", trails: [multi(org(6))], deny: ["DescribeTrails@eu-west-1"] },
+    { id: org(7), name: "selectors-denied", trails: [multi(org(7))], deny: ["GetEventSelectors#main"] },
+  ];
+  const byId = new Map(accounts.map((a) => [a.id, a]));
+  const orgSim = new SimulatedAws({
+    regions: REGIONS,
+    account: (a) => byId.get(a),
+    organization: { id: "o-exampleorgid", managementAccount: ORG_ID, accountIds: accounts.map((a) => a.id), pageSize: 3 },
+  });
+
+  beforeAll(() => orgSim.start());
+  afterAll(() => orgSim.stop());
+
+  test("a paginated organization: one verdict per account, as the preview judges the same trails, and a summary", async () => {
+    useAccount(ORG_ID, orgSim.url);
+    const run = await check(["--organization", "--role-name", "OrganizationAccountAccessRole", "--json", "--concurrency", "3"]);
+    const out = JSON.parse(run.stdout) as {
+      accounts: { account: string; name: string; verdict: string; exitCode: number; fault?: string }[];
+      summary: Record<string, unknown>;
+    };
+    const verdicts = Object.fromEntries(out.accounts.map((a) => [a.name, a.verdict]));
+    const [compliant, stopped] = await Promise.all([preview("compliant"), preview("stopped")]);
+    expect(verdicts).toEqual({
+      management: "fails", // its organization trail records only reads
+      compliant: previewVerdict(compliant),
+      "org-trail-only": "fails",
+      stopped: previewVerdict(stopped),
+      locked: "unreadable",
+      "region-denied": "complies",
+      "selectors-denied": "not judged",
+    });
+    expect(out.accounts.find((a) => a.name === "locked")?.fault).toMatch(/^cannot assume role OrganizationAccountAccessRole: AccessDenied: /);
+    expect(out.summary).toMatchObject({
+      accounts: 7, complies: 2, fails: 3, notJudged: 1, unreadable: 1, exitCode: 1,
+      skipped: [{ account: org(5), name: "suspended", status: "SUSPENDED" }],
+    });
+    expect(run.code).toBe(1);
+    expect(orgSim.count("ListAccounts")).toBe(3);
+    // Roles are assumed in members only, once each; the organization trail is read once for all.
+    expect(orgSim.calls.filter((c) => c.action === "AssumeRole")).toHaveLength(6);
+    const orgTrailReads = orgSim.calls.filter((c) => c.trail === readOnlyOrgTrail.trail.TrailARN);
+    expect(orgTrailReads.map((c) => c.action).sort()).toEqual(["GetEventSelectors", "GetTrailStatus"]);
+    expect(run.stderr).toMatch(/Checked 7 of 7 accounts listed so far \(3 fail, 2 not judged or unreadable\)\n$/);
+  }, 60_000);
+
+  test("text output: each account's verdict and report, then the summary", async () => {
+    useAccount(ORG_ID, orgSim.url);
+    const run = await check(["--organization", "--role-name", "OrganizationAccountAccessRole"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`Account ${org(1)} (compliant): complies\nChecking account ${org(1)} (compliant) in 3 regions`);
+    expect(run.stdout).toContain(`Account ${org(4)} (locked): unreadable\n    cannot assume role`);
+    expect(run.stdout).toMatch(/Organization: 7 accounts checked: 2 comply, 3 fail, 1 not judged, 1 could not be read\n {4}skipped 200000000005 \(suspended\): SUSPENDED\n$/);
+  }, 60_000);
+
+  test("the README names every IAM action the command was seen to call", async () => {
+    orgSim.resetCounts();
+    useAccount(ORG_ID, orgSim.url);
+    await check(["--organization", "--role-name", "OrganizationAccountAccessRole", "--json"]);
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Checking a live AWS account"), readme.indexOf("## Policies"));
+    const actions = new Set(orgSim.calls.map((c) => `${c.service}:${c.action}`));
+    expect([...actions].sort()).toEqual([
+      "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus", "ec2:DescribeRegions",
+      "organizations:ListAccounts", "sts:AssumeRole", "sts:GetCallerIdentity",
+    ]);
+    for (const action of actions) expect(section).toContain(`\`${action}\``);
+    for (const option of USAGE.match(/--[a-z-]+/g) ?? []) expect(readme).toContain(option);
+    for (const code of ["| 0 |", "| 1 |", "| 2 |", "| 3 |"]) expect(section).toContain(code);
+  });
+
+  test("a caller that cannot list the organization: exit 2 with the reason", async () => {
+    useAccount(org(1), orgSim.url);
+    const run = await check(["--organization", "--role-name", "audit"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: checking the organization failed: AccessDeniedException: /);
+  });
+});
+
+describe("the command line", () => {
+  test("--help lists every option", () => {
+    for (const option of ["--profile", "--region", "--organization", "--role-name", "--concurrency", "--policy-pack", "--policy-pack-config", "--json", "--help"]) {
+      expect(USAGE).toContain(option);
+    }
+    expect(parseArgs(["-h"]).help).toBe(true);
+  });
+
+  test.each([
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["extra"], /Unexpected argument 'extra'/],
+    [["--organization"], /--organization needs --role-name/],
+    [["--role-name", "x"], /--role-name applies to --organization only/],
+    [["--concurrency", "0"], /--concurrency needs a whole number from 1 to 64, got "0"/],
+    [["--region", "Europe"], /--region needs a region name such as eu-west-1, got "Europe"/],
+    [["--profile"], /argument missing/],
+  ])("%j is refused with a clear message", (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+
+  test("bad input exits 2 with one line and no report", async () => {
+    const run = await check(["--concurrency", "many"]);
+    expect(run).toEqual({ code: 2, stdout: "", stderr: 'error: --concurrency needs a whole number from 1 to 64, got "many"\n' });
+  });
+
+  test.each(["SIGINT", "SIGTERM"] as const)("%s while AWS does not answer leaves no process behind", async (signal) => {
+    const stalled = new SimulatedAws({ regions: REGIONS, account: () => undefined, stall: true });
+    const url = await stalled.start();
+    try {
+      useAccount(id(1), url);
+      const child = spawn(process.execPath, [CLI], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      const packPid = await waitForChild(child.pid as number, "run-policy-pack");
+      // The pack is up once it has its port; the check is waiting on the endpoint.
+      await waitFor(() => stalled.received > 0 && isRunning(packPid));
+      child.kill(signal);
+      expect(await exited).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(stderr).toContain(`interrupted (${signal}); stopping the policy pack`);
+      expect(isRunning(packPid)).toBe(false);
+    } finally {
+      await stalled.stop();
+    }
+  }, 60_000);
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The pid of `parent`'s child process whose command line contains `needle`. */
+async function waitForChild(parent: number, needle: string): Promise<number> {
+  let found = 0;
+  await waitFor(() => {
+    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+        if (ppid === parent && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) found = Number(pid);
+      } catch {
+        // gone already
+      }
+    }
+    return found > 0;
+  });
+  return found;
+}

@@ -1,0 +1,79 @@
+// Judges a live account with the policy pack: each trail becomes the aws:cloudtrail/trail:Trail the
+// provider would read back, and the account goes through the pack as one stack, with the same engine
+// glue (analyzeWith) and report as the offline preview.
+
+import { CLASSIC_TRAIL_TYPE } from "../../lib/trail";
+import { PolicyPackClient } from "../analyzer/client";
+import { PolicyConfig } from "../analyzer/types";
+import { analyzeWith } from "../preview/analyze";
+import { AccountSource, PreviewReport, buildReport } from "../preview/report";
+import { PreviewResource } from "../preview/resources";
+import { Limiter } from "./limit";
+import { AccountRead } from "./read";
+import { trailInputs } from "./state";
+
+/** The project an account's resources belong to in their URNs; the stack is the account ID. */
+export const ACCOUNT_PROJECT = "aws-account";
+
+export type Verdict = "complies" | "fails" | "not judged" | "unreadable";
+
+export const VERDICTS: Record<number, Verdict> = { 0: "complies", 1: "fails", 3: "not judged", 2: "unreadable" };
+
+/** A started pack, shared by every account: one account is judged at a time. */
+export interface Judge {
+  client: PolicyPackClient;
+  dir: string;
+  config?: Record<string, PolicyConfig>;
+  configFile?: string;
+  organization: string;
+  turn: Limiter;
+}
+
+/** Trails by name, as a program would name them; a name two trails share is qualified by ARN. */
+export function accountResources(read: AccountRead): PreviewResource[] {
+  const counts = new Map<string, number>();
+  for (const t of read.trails) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  return read.trails.map((t) => {
+    const name = counts.get(t.name) === 1 ? t.name : t.arn;
+    return {
+      urn: `urn:pulumi:${read.account}::${ACCOUNT_PROJECT}::${CLASSIC_TRAIL_TYPE}::${name}`,
+      type: CLASSIC_TRAIL_TYPE,
+      name,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs: trailInputs(t.state),
+      outputs: t.state,
+      analyze: true,
+    };
+  });
+}
+
+export function accountSource(read: AccountRead, accountName?: string): AccountSource {
+  return {
+    kind: "account",
+    account: read.account,
+    accountName,
+    project: ACCOUNT_PROJECT,
+    stack: read.account,
+    regions: read.regions,
+    skippedRegions: read.skippedRegions,
+    trails: read.trails.map(({ name, arn, homeRegion, organizationTrail, owner, complete }) =>
+      ({ name, arn, homeRegion, organizationTrail, owner, complete })),
+    notJudged: read.faults,
+  };
+}
+
+/** Sends the account through the pack, as `pulumi policy analyze` sends a stack's state. */
+export async function judgeAccount(judge: Judge, read: AccountRead, accountName?: string): Promise<PreviewReport> {
+  const run = await judge.turn.run(() => analyzeWith(judge.client, judge.dir, accountResources(read), {
+    packDir: judge.dir,
+    config: judge.config,
+    configFile: judge.configFile,
+    stack: read.account,
+    project: ACCOUNT_PROJECT,
+    organization: judge.organization,
+    applyRemediations: false,
+  }));
+  return buildReport(accountSource(read, accountName), run);
+}

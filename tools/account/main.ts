@@ -1,0 +1,312 @@
+// `npm run check-account`: judges a live AWS account, or every account of an AWS Organization, with
+// the policy pack. Exit status: 0 shown to comply, 1 a mandatory policy fails, 3 not judged (something
+// could not be read and nothing read fails), 2 bad input or nothing could be read at all.
+
+import { parseArgs as parseNodeArgs } from "util";
+
+import { PolicyPackClient } from "../analyzer/client";
+import { PolicyConfig } from "../analyzer/types";
+import { checkPackDir, startPack } from "../preview/analyze";
+import { readPolicyPackConfig } from "../preview/config";
+import { PreviewError, errorMessage, firstLine } from "../preview/errors";
+import { defaultPackDir } from "../preview/index";
+import { exitCode, formatText, toJson } from "../preview/report";
+import { Identity, Session, awsError, isCredentialsError } from "./aws";
+import { Judge, judgeAccount } from "./check";
+import { Limiter } from "./limit";
+import { AccountResult, OrganizationSummary, checkOrganization, organizationExitCode } from "./organization";
+import { readAccount } from "./read";
+
+export const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 64;
+
+export const USAGE = `Usage:
+  npm run check-account -- [options]
+  npm run check-account -- --organization --role-name <name> [options]
+
+Reads the CloudTrail trails of a live AWS account (DescribeTrails in every enabled region, then
+GetTrailStatus and GetEventSelectors for each trail in its home region), turns each into the
+aws:cloudtrail/trail:Trail resource the Pulumi AWS provider would read back, and sends the account
+through the policy pack over the Analyzer protocol, as the offline preview sends a program. Uses the
+AWS SDK's standard configuration: the default credential chain (environment, AWS_PROFILE, SSO,
+config and credentials files, instance roles), the configured region, and AWS_ENDPOINT_URL,
+AWS_ENDPOINT_URL_<SERVICE> or a profile's endpoint_url. Makes no change to the account.
+
+With --organization, lists the organization's accounts from the management account or a delegated
+administrator, assumes --role-name in each (the caller's own account is read as the caller), and
+checks them with bounded concurrency, printing each account's verdict as it is known.
+
+Options:
+  --profile <name>               AWS profile to use, as AWS_PROFILE=<name> does (default: AWS_PROFILE,
+                                 else the default profile)
+  --region <name>                Check only this region (repeatable; default: every enabled region)
+  --organization                 Check every ACTIVE account of the caller's organization
+  --role-name <name>             With --organization: the role to assume in each member account,
+                                 e.g. OrganizationAccountAccessRole
+  --concurrency <n>              At most n AWS calls, and n accounts, at once (default ${DEFAULT_CONCURRENCY}, 1 to ${MAX_CONCURRENCY})
+  --policy-pack <dir>            Policy pack to run (default: this repository's pack)
+  --policy-pack-config <file>    JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}},
+                                 as for \`pulumi preview --policy-pack-config\`
+  --json                         Print a JSON report instead of text (with --organization:
+                                 {"accounts": [...], "summary": {...}}, written account by account)
+  -h, --help                     Print this help
+
+Exit status: 0 every account checked is shown to comply; 1 a mandatory policy fails; 3 the verdict
+depends on something that could not be read (named under "Not judged") and nothing read fails;
+2 bad input, no credentials, or nothing could be read at all.
+`;
+
+export interface CliOptions {
+  profile?: string;
+  regions: string[];
+  organization: boolean;
+  roleName?: string;
+  concurrency: number;
+  packDir?: string;
+  configFile?: string;
+  json: boolean;
+  help: boolean;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export function parseArgs(argv: string[]): CliOptions {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseNodeArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        profile: { type: "string" },
+        region: { type: "string", multiple: true },
+        organization: { type: "boolean" },
+        "role-name": { type: "string" },
+        concurrency: { type: "string" },
+        "policy-pack": { type: "string" },
+        "policy-pack-config": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new PreviewError(`${firstLine(errorMessage(err)).replace(/\.$/, "")} (see --help)`);
+  }
+  const text = (key: string): string | undefined => {
+    const v = values[key] as string | undefined;
+    if (v !== undefined && v.trim() === "") throw new PreviewError(`--${key} needs a value (see --help)`);
+    return v;
+  };
+  const opts: CliOptions = {
+    profile: text("profile"),
+    regions: [...new Set((values.region as string[] | undefined) ?? [])],
+    organization: values.organization === true,
+    roleName: text("role-name"),
+    concurrency: DEFAULT_CONCURRENCY,
+    packDir: text("policy-pack"),
+    configFile: text("policy-pack-config"),
+    json: values.json === true,
+    help: values.help === true,
+  };
+  if (opts.help) return opts;
+  for (const r of opts.regions) {
+    if (!REGION.test(r)) throw new PreviewError(`--region needs a region name such as eu-west-1, got "${r}"`);
+  }
+  const concurrency = text("concurrency");
+  if (concurrency !== undefined) {
+    const n = Number(concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+      throw new PreviewError(`--concurrency needs a whole number from 1 to ${MAX_CONCURRENCY}, got "${concurrency}"`);
+    }
+    opts.concurrency = n;
+  }
+  if (opts.organization && opts.roleName === undefined) {
+    throw new PreviewError("--organization needs --role-name <role to assume in each account> (see --help)");
+  }
+  if (!opts.organization && opts.roleName !== undefined) {
+    throw new PreviewError("--role-name applies to --organization only");
+  }
+  if (opts.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(opts.roleName)) {
+    throw new PreviewError(`--role-name needs an IAM role name, got "${opts.roleName}"`);
+  }
+  return opts;
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** Packs started and not yet stopped, so that an interrupt can stop them. */
+const running = new Set<Promise<PolicyPackClient>>();
+
+export async function stopPacks(): Promise<void> {
+  await Promise.all([...running].map((p) => p.then((c) => c.close(), () => undefined)));
+}
+
+async function callerIdentity(session: Session): Promise<Identity> {
+  try {
+    return await session.identity();
+  } catch (err) {
+    if (isCredentialsError(err)) {
+      throw new PreviewError(`no AWS credentials: ${awsError(err)} (set AWS_PROFILE, use --profile, or run aws sso login)`);
+    }
+    throw new PreviewError(`cannot identify the caller (sts:GetCallerIdentity): ${awsError(err)}`);
+  }
+}
+
+/** "Checked 12 of 40 accounts" on a terminal, in place; elsewhere a line per tenth of the way. */
+function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed: number, s: OrganizationSummary): void; done(): void } {
+  const tty = Boolean(stream.isTTY);
+  let lastStep = 0;
+  let shown = false;
+  return {
+    update(done, listed, s) {
+      const line = `Checked ${done} of ${listed} accounts listed so far (${s.fails} fail, ${s.notJudged + s.unreadable} not judged or unreadable)`;
+      if (tty) {
+        shown = true;
+        stream.write(`\r${line}\x1b[K`);
+      } else if (done === listed || Math.floor((done * 10) / Math.max(listed, 1)) > lastStep) {
+        lastStep = Math.floor((done * 10) / Math.max(listed, 1));
+        stream.write(`${line}\n`);
+      }
+    },
+    done() {
+      if (tty && shown) stream.write("\r\x1b[K");
+    },
+  };
+}
+
+function accountHeading(r: AccountResult): string {
+  return `Account ${r.account}${r.name ? ` (${r.name})` : ""}: ${r.verdict}`;
+}
+
+export function summaryText(s: OrganizationSummary): string {
+  const lines = [
+    `Organization: ${s.accounts} accounts checked: ${s.complies} comply, ${s.fails} fail, ${s.notJudged} not judged, ` +
+    `${s.unreadable} could not be read`,
+  ];
+  for (const k of s.skipped) lines.push(`    skipped ${k.account}${k.name ? ` (${k.name})` : ""}: ${k.status}`);
+  return lines.join("\n") + "\n";
+}
+
+async function runOrganization(session: Session, caller: Identity, judge: Judge, opts: CliOptions, io: Io): Promise<number> {
+  const progress = progressLine(io.stderr);
+  let first = true;
+  if (opts.json) io.stdout.write(`{\n"caller": ${JSON.stringify(caller)},\n"accounts": [\n`);
+  let summary: OrganizationSummary;
+  try {
+    summary = await checkOrganization(session, caller, judge, {
+      roleName: opts.roleName as string,
+      regions: opts.regions,
+      concurrency: opts.concurrency,
+      limiter: new Limiter(opts.concurrency),
+      onAccount(result) {
+        if (opts.json) {
+          io.stdout.write(`${first ? "" : ",\n"}${JSON.stringify(result)}`);
+        } else {
+          progress.done();
+          io.stdout.write(`${accountHeading(result)}\n`);
+          io.stdout.write(result.report ? formatText(result.report) + "\n" : `    ${result.fault}\n\n`);
+        }
+        first = false;
+      },
+      onProgress: (done, listed, s) => progress.update(done, listed, s),
+    });
+  } catch (err) {
+    progress.done();
+    throw err instanceof PreviewError ? err : new PreviewError(`checking the organization failed: ${awsError(err)}`);
+  }
+  progress.done();
+  if (opts.json) {
+    io.stdout.write(`\n],\n"summary": ${JSON.stringify({ ...summary, exitCode: organizationExitCode(summary) })}\n}\n`);
+  } else {
+    io.stdout.write(summaryText(summary));
+  }
+  return organizationExitCode(summary);
+}
+
+/** A pack already started (by a caller checking many accounts in turn), used and left running. */
+export interface StartedPack {
+  client: PolicyPackClient;
+  dir: string;
+}
+
+/** Runs the command; resolves to the exit status. */
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+  started?: StartedPack,
+): Promise<number> {
+  let starting: Promise<PolicyPackClient> | undefined;
+  try {
+    const opts = parseArgs(argv);
+    if (opts.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    let config: Record<string, PolicyConfig> | undefined;
+    if (opts.configFile !== undefined) config = readPolicyPackConfig(opts.configFile);
+    let pack: Promise<StartedPack>;
+    if (started) {
+      pack = Promise.resolve(started);
+    } else {
+      // The pack starts while AWS is read: it takes a second or two to load its SDK.
+      pack = startPack(checkPackDir(opts.packDir ?? defaultPackDir()));
+      starting = pack.then((p) => p.client);
+      running.add(starting);
+      starting.catch(() => undefined);
+    }
+
+    // As for the AWS CLI, --profile is AWS_PROFILE: every SDK setting (credentials, region,
+    // endpoint_url) then comes from that profile.
+    if (opts.profile !== undefined) process.env.AWS_PROFILE = opts.profile;
+    const session = await Session.open(opts.regions);
+    const caller = await callerIdentity(session);
+    const { client, dir } = await pack;
+    const judge: Judge = { client, dir, config, configFile: opts.configFile, organization: "aws", turn: new Limiter(1) };
+
+    if (opts.organization) return await runOrganization(session, caller, judge, opts, io);
+
+    const clients = session.own();
+    try {
+      const read = await readAccount(clients, { account: caller.account, regions: opts.regions, limiter: new Limiter(opts.concurrency) });
+      if (!read.listed) {
+        const why = read.faults.map((f) => `${f.what}: ${f.why}`).join("; ");
+        throw new PreviewError(`nothing could be read in account ${caller.account}: ${why}`);
+      }
+      const report = await judgeAccount(judge, read);
+      for (const w of report.warnings) io.stderr.write(`warning: ${w}\n`);
+      io.stdout.write(opts.json ? toJson(report) : formatText(report));
+      return exitCode(report);
+    } finally {
+      clients.close();
+    }
+  } catch (err) {
+    const message = err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`;
+    io.stderr.write(`error: ${firstLine(message)}\n`);
+    return 2;
+  } finally {
+    if (starting) {
+      await starting.then((c) => c.close(), () => undefined);
+      running.delete(starting);
+    }
+  }
+}
+
+/** The command as run from a shell: an interrupt stops the pack before exiting, so no process is left behind. */
+export function runCli(argv: string[]): void {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\ninterrupted (${signal}); stopping the policy pack\n`);
+      void stopPacks().then(() => process.exit(code));
+    });
+  }
+  void main(argv).then((code) => {
+    process.stdout.write("", () => process.exit(code));
+  });
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2));
+}
