@@ -67,13 +67,18 @@ function sourceFiles(dir: string, skip: string[] = []): string[] {
   return out;
 }
 
+/** Where a package's types live when it has none: "@types/x", "@types/scope__x". */
+function typesPackage(pkg: string): string {
+  return `@types/${pkg.replace(/^@([^/]+)\//, "$1__")}`;
+}
+
 /** "file: package" for each package a file loads that the allowed set does not hold. */
 function undeclared(files: string[], allowed: Set<string>): string[] {
   const missing: string[] = [];
   for (const file of files) {
     for (const specifier of specifiersOf(file, fs.readFileSync(file, "utf8"))) {
       const pkg = packageOf(specifier);
-      if (pkg !== undefined && !allowed.has(pkg)) missing.push(`${path.relative(ROOT, file)}: ${pkg}`);
+      if (pkg !== undefined && !allowed.has(pkg) && !allowed.has(typesPackage(pkg))) missing.push(`${path.relative(ROOT, file)}: ${pkg}`);
     }
   }
   return missing;

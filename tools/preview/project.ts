@@ -45,7 +45,7 @@ export function readYaml(file: string): unknown {
   try {
     return parseYaml(text);
   } catch (err) {
-    throw new PreviewError(`${file} is not valid YAML: ${firstLine(errorMessage(err))}`);
+    throw new PreviewError(`${file} is not valid YAML: ${firstLine(errorMessage(err)).replace(/:$/, "")}`);
   }
 }
 

@@ -2,7 +2,9 @@
 
 import * as path from "path";
 
+import { PolicyInfo } from "../analyzer/types";
 import { PolicyRun, ReportedDiagnostic, ReportedRemediation } from "./analyze";
+import { SourceLocation } from "./protocol";
 import { PreviewResource } from "./resources";
 
 export type PreviewSource =
@@ -18,6 +20,7 @@ export interface ReportResource {
   analyzed: boolean;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
+  declaredAt?: SourceLocation;
 }
 
 export interface ReportDiagnostic extends ReportedDiagnostic {
@@ -35,6 +38,8 @@ export interface PreviewSummary {
 export interface PreviewReport {
   source: PreviewSource;
   policyPack: { name: string; displayName: string; version: string; dir: string };
+  /** Each policy's metadata, as GetAnalyzerInfo gives it. */
+  policies: PolicyInfo[];
   resources: ReportResource[];
   diagnostics: ReportDiagnostic[];
   remediations: ReportedRemediation[];
@@ -51,6 +56,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
   return {
     source,
     policyPack: run.pack,
+    policies: run.info.policies,
     resources: run.resources.map((r) => ({
       urn: r.urn,
       type: r.type,
@@ -60,6 +66,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
       analyzed: r.analyze,
       inputs: r.inputs,
       outputs: r.outputs,
+      declaredAt: r.declaredAt,
     })),
     diagnostics,
     remediations: run.remediations,

@@ -10,7 +10,7 @@ import { createRequire } from "module";
 import { pathToFileURL } from "url";
 
 import { createMocks, MockContext } from "./mocks";
-import { Registration, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
+import { Registration, SourceLocation, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
 
 const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
 
@@ -86,6 +86,29 @@ function programLocation(stack: string): string | undefined {
     return `${rel}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+/**
+ * Where the program declares each resource, by type and name: the first frame in the program's own
+ * files while the resource's constructor runs (registration itself happens later, off that stack).
+ * Null when two declarations of one type and name come from different places.
+ */
+const declarations = new Map<string, SourceLocation | null>();
+
+function recordDeclaration(type: string, name: string): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const where = programLocation(new Error().stack ?? "");
+  Error.stackTraceLimit = limit;
+  const m = where ? /^(.*):(\d+):(\d+)$/.exec(where) : null;
+  const at = m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : null;
+  const key = `${type}\u0000${name}`;
+  const seen = declarations.get(key);
+  declarations.set(key, seen === undefined || (seen && at && seen.file === at.file && seen.line === at.line) ? at : null);
+}
+
+function declarationOf(type: string, name: string): SourceLocation | undefined {
+  return declarations.get(`${type}\u0000${name}`) ?? undefined;
 }
 
 /** Loads a module as the program directory would resolve it. */
@@ -337,6 +360,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
           version: req.getVersion() || undefined,
           remote: req.getRemote() || undefined,
           protect: req.getProtect?.() || undefined,
+          declaredAt: declarationOf(req.getType(), req.getName()),
         };
         return register(req, (err, response) => {
           if (!err && response) {
@@ -375,6 +399,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
       inputs: structToJs(req.getProperties()),
       id: req.getId(),
       version: req.getVersion() || undefined,
+      declaredAt: declarationOf(req.getType(), req.getName()),
     };
     return read(req, (err, response) => {
       if (!err && response) {
@@ -458,7 +483,7 @@ interface SdkLike {
     setMocks(mocks: unknown, project: string, stack: string, preview: boolean, organization?: string): Promise<void> | void;
     getMonitor(): unknown;
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
-    registerStackTransformation(t: (args: { type: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
+    registerStackTransformation(t: (args: { type: string; name: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
     waitForRPCs?(): Promise<void>;
     deserializeProperties(struct: StructLike): unknown;
     serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>;
@@ -529,6 +554,7 @@ async function main(): Promise<void> {
   process.argv = [process.argv[0], job.entry];
   await sdk.runtime.runInPulumiStack(async () => {
     sdk.runtime.registerStackTransformation((args) => {
+      recordDeclaration(args.type, args.name);
       if (!types[args.type]) {
         types[args.type] = { all: Object.keys(args.props ?? {}), computed: computedProperties(args.resource) };
       }
