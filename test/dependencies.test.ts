@@ -122,6 +122,16 @@ describe("declared dependencies", () => {
     expect(undeclared(files, declared(root, true))).toEqual([]);
   });
 
+  test("google-protobuf is one copy, the one @pulumi/pulumi's stubs serialize with", () => {
+    const stubs = require.resolve("@pulumi/pulumi/proto/analyzer_pb");
+    const theirs = require.resolve("google-protobuf", { paths: [path.dirname(stubs)] });
+    const ours = require.resolve("google-protobuf", { paths: [ROOT] });
+    if (theirs !== ours) {
+      throw new Error(`@pulumi/pulumi's stubs load ${path.relative(ROOT, theirs)}, tools/analyzer loads ${path.relative(ROOT, ours)}: ` +
+        "make package.json's google-protobuf range match the SDK's, so npm installs one copy");
+    }
+  });
+
   test.each(["compliant-trail", "noncompliant-trail"])("examples/%s loads only what its own package.json declares", (example) => {
     const dir = path.join(ROOT, "examples", example);
     expect(undeclared(sourceFiles(dir), declared(manifest(dir), true))).toEqual([]);
