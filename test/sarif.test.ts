@@ -128,6 +128,17 @@ describe("--sarif", () => {
     expect(sarif!.runs[0].originalUriBaseIds?.["%SRCROOT%"]?.uri).toBe(`file://${ROOT}/`);
   });
 
+  test("a component is declared where the program calls new, its children inside its constructor", async () => {
+    const { report } = await preview([path.join(PROGRAMS, "features-ts")]);
+    const at = (type: string, name: string) => report!.resources.find((r) => r.type === type && r.name === name)?.declaredAt;
+    expect(at("audit:index:AuditTrail", "audit")).toEqual({ file: "index.ts", line: 20, column: 17 });
+    expect(at("aws:s3/bucket:Bucket", "audit-logs")).toEqual({ file: "audit.ts", line: 18, column: 19 });
+    expect(at("aws:cloudtrail/trail:Trail", "audit")).toEqual({ file: "audit.ts", line: 36, column: 18 });
+    // Made by the engine's rules, not by a line of the program.
+    expect(at("pulumi:pulumi:Stack", "features-program-dev")).toBeUndefined();
+    expect(at("pulumi:providers:aws", "default_7_48_0")).toBeUndefined();
+  });
+
   test("a stack violation that names no resource is located at the project's Pulumi.yaml", async () => {
     const { status, sarif } = await preview([path.join(PROGRAMS, "no-trail-ts")]);
     expect(status).toBe(1);
