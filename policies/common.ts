@@ -10,6 +10,7 @@ import {
   ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf,
 } from "../lib/trail";
 import { UNKNOWN_VALUE, Unknown, Value } from "../lib/values";
+import { proxyTarget, reportAdvisory } from "./sdk-internals";
 
 /** Deeper than any trail's properties go; past it a value is treated as unreadable. */
 const MAX_DEPTH = 32;
@@ -40,22 +41,11 @@ export function plainProps(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/**
- * @pulumi/policy's unknown-checking proxy hands out its target under this key (the SDK's own
- * serializer relies on it). The target holds unknowns as sentinels, which the rules understand,
- * and reading it throws nothing, so copying it is cheap where walking the proxy builds an error
- * per unknown. In Remediate the target is the SDK's secret-unwrapping proxy, whose arrays break
- * Array methods: the copy gives the rules plain values in every case.
- */
-const PROXY_TARGET = "__getSpecialProxyTarget";
-
 /** Props as plain values, with unknowns as the engine's sentinel. */
 export function readProps(props: unknown): unknown {
-  if (props !== null && typeof props === "object") {
-    const target = (props as Record<string, unknown>)[PROXY_TARGET];
-    if (target !== null && typeof target === "object" && target !== props) return plainProps(target);
-  }
-  return plainProps(props);
+  // The proxy's target copies cheaply and whole; in Remediate its arrays break Array methods, so
+  // the copy gives the rules plain values in every case.
+  return plainProps(proxyTarget(props) ?? props);
 }
 
 /** The trail behind a resource, or undefined for any other resource type. */
@@ -66,6 +56,16 @@ export function trailOf(type: string, props: unknown): ParsedTrail | undefined {
 
 export const TRAIL_TYPE_LIST = TRAIL_TYPES.join(" or ");
 
+/**
+ * Why a per-trail policy does not apply to another resource, in the SDK's own wording. Said through
+ * args.notApplicable, so the engine and Pulumi Cloud count the policy as not applicable to the
+ * resource rather than passed.
+ */
+export const NOT_A_TRAIL = `Policy only applies to resources of type ${TRAIL_TYPES.map((t) => `'${t}'`).join(" or ")}`;
+export const EXEMPT_TRAIL = "The trail is listed in this policy's exemptTrails";
+/** A read resource (`.get()`) reaches Analyze with only its lookup arguments, no configuration. */
+export const LOOKUP_ONLY = "The trail is read, not declared: its lookup carries no configuration, and the stack policy judges what was read";
+
 export const CIS_V3 = "3.0.0";
 export const CIS_NAME = "CIS Amazon Web Services Foundations Benchmark";
 
@@ -73,16 +73,13 @@ export function cisFramework(version: string, reference: string, specification: 
   return { name: CIS_NAME, version, reference, specification };
 }
 
-/** The object form of reportViolation that @pulumi/policy 1.21 accepts at run time, untyped. */
-type ReportWithLevel = (violation: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
-
 /**
  * Reports that a value unknown at preview decides the verdict: advisory whatever the policy's
  * level, so a preview is never blocked on a guess, and never silent. (Throwing UnknownValueError
  * would also give an advisory, but one that names neither the trail nor what `pulumi up` does.)
  */
 export function reportUnknown(report: ReportViolation, message: string, urn?: string): void {
-  (report as unknown as ReportWithLevel)({ message, urn, enforcementLevel: "advisory" });
+  reportAdvisory(report, message, urn);
 }
 
 /** "trail "main"": the logical name, never a property value (which could be a secret). */
@@ -188,19 +185,24 @@ export function schema(properties: PolicyConfigSchema["properties"]): PolicyConf
 }
 
 /**
- * The trail a per-trail policy should judge, with the policy's options: none for other resources,
- * for exempt trails, for a bad configuration (reported), for a malformed trail, which is
- * aws-cloudtrail-trail-valid-configuration's to report, once, and for a read resource's lookup.
+ * The trail a per-trail policy should judge, with the policy's options. Other resources, exempt
+ * trails and a read resource's lookup (no configuration: AnalyzeStack judges what was read) are
+ * not applicable (args.notApplicable throws, and the SDK reports it); none for a bad
+ * configuration (reported), and for a malformed trail, which is
+ * aws-cloudtrail-trail-valid-configuration's to report, once.
  */
 export function trailToJudge<T>(
   args: ResourceValidationArgs, report: ReportViolation, readOptions: (config: ConfigReader) => T,
 ): { parsed: ParsedTrail; options: T } | undefined {
   const parsed = trailOf(args.type, args.props);
-  if (!parsed || parsed.problems.length > 0 || parsed.lookupOnly) return undefined;
+  if (!parsed) return args.notApplicable(NOT_A_TRAIL);
+  if (parsed.lookupOnly) return args.notApplicable(LOOKUP_ONLY);
+  if (parsed.problems.length > 0) return undefined;
   const config = readConfig(args);
   const options = readOptions(config);
   const exempt = config.strings("exemptTrails", []);
-  if (reportConfigProblems(config, report) || isExempt(args, exempt)) return undefined;
+  if (reportConfigProblems(config, report)) return undefined;
+  if (isExempt(args, exempt)) return args.notApplicable(EXEMPT_TRAIL);
   return { parsed, options };
 }
 

@@ -12,7 +12,7 @@ import { describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
 import { remediateTrail } from "../lib/remediate";
 import { trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
+  CIS_V3, EXEMPT_TRAIL, NOT_A_TRAIL, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
   requirementsSchema, schema, trailLabel, trailToJudge,
 } from "./common";
 
@@ -36,11 +36,12 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
   // With enforcementLevel "remediate", the engine applies these changes before deploying.
   remediateResource: (args) => {
     const kind = trailKindOf(args.type);
-    if (!kind) return undefined;
+    if (!kind) return args.notApplicable(NOT_A_TRAIL);
     const config = readConfig(args);
     const allowed = readRequirements(config).allowedExcludedSources;
     const exempt = config.strings("exemptTrails", []);
-    if (config.problems.length > 0 || isExempt(args, exempt)) return undefined;
+    if (config.problems.length > 0) return undefined;
+    if (isExempt(args, exempt)) return args.notApplicable(EXEMPT_TRAIL);
     const remediation = remediateTrail(kind, readProps(args.props), allowed);
     if (!remediation) return undefined;
     // Assigning through the SDK's proxy keeps any secret property secret.

@@ -10,7 +10,7 @@
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { listOf } from "../lib/cis";
-import { CIS_V3, cisFramework, reportUnknown, trailLabel, trailOf } from "./common";
+import { CIS_V3, LOOKUP_ONLY, NOT_A_TRAIL, cisFramework, reportUnknown, trailLabel, trailOf } from "./common";
 
 /** Enough to fix a trail, without flooding the output when thousands of entries are wrong. */
 const MOST_PROBLEMS_SHOWN = 10;
@@ -29,8 +29,9 @@ export const trailValidConfiguration: ResourceValidationPolicy = {
   url: "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html",
   validateResource: (args, reportViolation) => {
     const parsed = trailOf(args.type, args.props);
+    if (!parsed) return args.notApplicable(NOT_A_TRAIL);
     // A read resource's lookup carries no configuration: AnalyzeStack judges what was read.
-    if (!parsed || parsed.lookupOnly) return;
+    if (parsed.lookupOnly) return args.notApplicable(LOOKUP_ONLY);
     const label = trailLabel(args.name);
     if (parsed.problems.length > 0) {
       const shown = parsed.problems.slice(0, MOST_PROBLEMS_SHOWN).map((p) => p.message);

@@ -3,18 +3,15 @@
 // file package.json "main" points at. These must agree with CHANGELOG.md and the publishing guide.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { createRequire } from "module";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
+import { parse as parseYaml } from "yaml";
 import { policies } from "../policies";
 
 const ROOT = path.join(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 const PACKAGE = JSON.parse(read("package.json")) as { version: string; main: string; files?: string[] };
-
-/** js-yaml as @pulumi/pulumi, a dependency of the pack, brings it. */
-const yaml = createRequire(require.resolve("@pulumi/pulumi"))("js-yaml") as { load(text: string): unknown };
 
 /** The released entries of CHANGELOG.md, newest first: "## [1.2.3] - 2026-01-31". */
 function releases(): { version: string; date: string }[] {
@@ -71,7 +68,7 @@ describe("name", () => {
 
 describe("PulumiPolicy.yaml", () => {
   test("exists and names the nodejs runtime", () => {
-    const project = yaml.load(read("PulumiPolicy.yaml")) as { runtime?: string | { name?: string } };
+    const project = parseYaml(read("PulumiPolicy.yaml")) as { runtime?: string | { name?: string } };
     const runtime = typeof project.runtime === "string" ? project.runtime : project.runtime?.name;
     expect(runtime).toBe("nodejs");
   });

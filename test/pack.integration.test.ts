@@ -395,3 +395,43 @@ describe("one report per problem", () => {
     expect(levels(result)).toEqual([`${VALID}:mandatory`]);
   });
 });
+
+// Per-trail policies say "not applicable" to every other resource through the SDK's
+// args.notApplicable, so the engine and Pulumi Cloud count them as not applicable rather than passed
+// (pulumi/pulumi pkg/resource/analyzer/summary.go: passed = all - disabled - not applicable - failed).
+describe("not applicable (Analyze and Remediate responses)", () => {
+  const NOT_A_TRAIL = "Policy only applies to resources of type 'aws:cloudtrail/trail:Trail' or 'aws-native:cloudtrail:Trail'";
+  const RESOURCE_POLICIES = POLICIES.filter((p) => p !== STACK);
+
+  test("a resource that is not a trail: every resource policy is not applicable, with the reason", async () => {
+    const result = await pack.analyze(bucket);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.notApplicable).toEqual(RESOURCE_POLICIES.map((policyName) => ({ policyName, reason: NOT_A_TRAIL })));
+  });
+
+  test("a compliant trail: every policy applies, and passes", async () => {
+    expect(await pack.analyze(trail("main", fullTrail))).toEqual({ diagnostics: [], notApplicable: [] });
+  });
+
+  test("an exempt trail is not applicable to the policy that exempts it", async () => {
+    await pack.configure({ "aws-cloudtrail-trail-kms-encryption": { exemptTrails: ["main"] } });
+    const result = await pack.analyze(trail("main", { ...fullTrail, kmsKeyId: undefined }));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.notApplicable).toEqual([
+      { policyName: "aws-cloudtrail-trail-kms-encryption", reason: "The trail is listed in this policy's exemptTrails" },
+    ]);
+  });
+
+  test("Remediate of a resource that is not a trail: the remediating policy is not applicable", async () => {
+    await pack.configure({ [MEETS]: { enforcementLevel: "remediate" } });
+    expect(await pack.remediateResult(bucket)).toEqual({ remediations: [], notApplicable: [{ policyName: MEETS, reason: NOT_A_TRAIL }] });
+    const fixed = await pack.remediateResult(trail("main", { ...fullTrail, isMultiRegionTrail: false }));
+    expect(fixed).toMatchObject({ notApplicable: [], remediations: [{ policyName: MEETS }] });
+  });
+
+  test("the stack policy applies to a stack without trails, and fails it", async () => {
+    const result = await pack.analyzeStack([bucket]);
+    expect(result.notApplicable).toEqual([]);
+    expect(result.diagnostics.map((d) => d.policyName)).toEqual([STACK]);
+  });
+});

@@ -230,7 +230,7 @@ describe("preview of a program through the pack", () => {
   test("--json prints source, policy pack, resources, diagnostics and summary", async () => {
     const { report } = await previewJson([program("noncompliant-ts")]);
     expect(Object.keys(report).sort()).toEqual(
-      ["diagnostics", "policyPack", "remediations", "resources", "source", "summary", "warnings"].sort(),
+      ["diagnostics", "policies", "policyPack", "remediations", "resources", "source", "summary", "warnings"].sort(),
     );
     expect(report.policyPack).toMatchObject({ name: "cis-cloudtrail", dir: ROOT });
     expect(report.summary).toMatchObject({ mandatory: 1, resourcesAnalyzed: 4 });

@@ -13,10 +13,10 @@ import {
   analyzerInfo,
   configureRequest,
   reconcileConfig,
-  remediations,
+  remediateResult,
   stackConfigureRequest,
 } from "./marshal";
-import { AnalyzeResult, AnalyzerInfo, PolicyConfig, Remediation, ResourceToAnalyze, StackContext } from "./types";
+import { AnalyzeResult, AnalyzerInfo, PolicyConfig, RemediateResult, Remediation, ResourceToAnalyze, StackContext } from "./types";
 
 export { reconcileConfig, secret, toStruct } from "./marshal";
 
@@ -51,6 +51,8 @@ export interface PolicyPackClient {
   analyze(resource: ResourceToAnalyze): Promise<AnalyzeResult>;
   analyzeStack(resources: ResourceToAnalyze[]): Promise<AnalyzeResult>;
   remediate(resource: ResourceToAnalyze): Promise<Remediation[]>;
+  /** Remediate's whole answer, with the policies that said they do not apply. */
+  remediateResult(resource: ResourceToAnalyze): Promise<RemediateResult>;
   /** Closes the channel, stops the pack and waits for it to exit. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -226,8 +228,12 @@ class Client implements PolicyPackClient {
   }
 
   async remediate(resource: ResourceToAnalyze): Promise<Remediation[]> {
+    return (await this.remediateResult(resource)).remediations;
+  }
+
+  async remediateResult(resource: ResourceToAnalyze): Promise<RemediateResult> {
     const req = analyzeRequest(resource, false);
-    return remediations(await this.call("Remediate", (cb) => this.client.remediate(req, cb)));
+    return remediateResult(await this.call("Remediate", (cb) => this.client.remediate(req, cb)));
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,17 @@
 // Converts between the plain shapes in types.ts and pulumirpc.Analyzer messages.
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
-import type * as emptyTypes from "google-protobuf/google/protobuf/empty_pb";
 import {
   AnalyzeResult,
   AnalyzerInfo,
   Diagnostic,
   EnforcementLevel,
+  NotApplicable,
   PolicyConfig,
   PolicyInfo,
   ProviderResource,
+  RemediateResult,
   Remediation,
   ResourceToAnalyze,
   SECRET_SIG,
@@ -17,14 +19,10 @@ import {
   StackContext,
 } from "./types";
 
-// The stubs serialize with, and check instanceof against, the google-protobuf copy nested under
-// @pulumi/pulumi. A plain require of the resolved path hands back that very copy, under jest too.
-const stubDir = require.resolve("@pulumi/pulumi/proto/analyzer_pb");
-const fromStubs = (id: string): unknown =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(require.resolve(id, { paths: [stubDir] }));
-const { Struct } = fromStubs("google-protobuf/google/protobuf/struct_pb") as typeof structTypes;
-export const { Empty } = fromStubs("google-protobuf/google/protobuf/empty_pb") as typeof emptyTypes;
+// The messages built here go into @pulumi/pulumi's generated stubs, which serialize them with their
+// own google-protobuf: package.json declares the same range as the SDK, so npm installs one copy
+// (test/dependencies.test.ts checks that it does).
+export { Empty } from "google-protobuf/google/protobuf/empty_pb";
 
 type JsValue = structTypes.JavaScriptValue;
 type JsObject = { [key: string]: JsValue };
@@ -219,11 +217,16 @@ function diagnostic(d: analyzerPb.AnalyzeDiagnostic): Diagnostic {
   };
 }
 
+function notApplicable(resp: analyzerPb.AnalyzeResponse | analyzerPb.RemediateResponse): NotApplicable[] {
+  return resp.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() }));
+}
+
 export function analyzeResult(resp: analyzerPb.AnalyzeResponse): AnalyzeResult {
-  return {
-    diagnostics: resp.getDiagnosticsList().map(diagnostic),
-    notApplicable: resp.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
-  };
+  return { diagnostics: resp.getDiagnosticsList().map(diagnostic), notApplicable: notApplicable(resp) };
+}
+
+export function remediateResult(resp: analyzerPb.RemediateResponse): RemediateResult {
+  return { remediations: remediations(resp), notApplicable: notApplicable(resp) };
 }
 
 // Properties come back as they travel: secrets stay wrapped, as the engine keeps them (KeepSecrets).

@@ -61,6 +61,12 @@ export interface Remediation {
   diagnostic?: string;
 }
 
+/** What Remediate answers: the remediations, and the policies that did not apply to the resource. */
+export interface RemediateResult {
+  remediations: Remediation[];
+  notApplicable: NotApplicable[];
+}
+
 export interface PolicyConfig {
   enforcementLevel?: EnforcementLevel;
   [option: string]: unknown;

@@ -24,6 +24,7 @@ export type { PolicyRun, PolicyRunOptions, ReportedDiagnostic } from "./analyze"
 export { readPolicyPackConfig, parsePolicyPackConfig, checkPolicyPackConfig } from "./config";
 export { buildReport, formatText, toJson, exitCode, summaryLine } from "./report";
 export type { PreviewReport } from "./report";
+export { toSarif, writeSarif } from "./sarif";
 export { toAnalyzerResource } from "./resources";
 export type { PreviewResource } from "./resources";
 export { answerInvoke, renderPolicyDocument } from "./mocks";

@@ -2,6 +2,7 @@
 // Exit status: 0 no mandatory violation, 1 a mandatory violation, 2 the preview could not be made.
 
 import { StringDecoder } from "string_decoder";
+import { ParseArgsConfig, parseArgs as nodeParseArgs } from "util";
 
 import { PolicyConfig } from "../analyzer/types";
 import { errorMessage, firstLine, PreviewError } from "./errors";
@@ -9,6 +10,60 @@ import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
 import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson } from "./report";
 import { terminalSafe, terminalSafeLines } from "./safe-text";
+import { writeSarif } from "./sarif";
+
+/** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
+const OPTIONS = {
+  stack: {
+    value: "<name>",
+    help: 'Stack whose Pulumi.<name>.yaml config to use (default: the only or first Pulumi.<stack>.yaml, else "dev")',
+  },
+  "policy-pack": { value: "<dir>", help: "Policy pack to run (default: this repository's pack)" },
+  "policy-pack-config": {
+    value: "<file>",
+    help: 'JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}}, as for `pulumi preview ' +
+      '--policy-pack-config`; "all" sets every level',
+  },
+  "stack-tag": {
+    value: "<name>=<value>",
+    multiple: true,
+    help: "A stack tag for the pack to see (repeatable); a program's stack also has the CLI's pulumi:project, " +
+      "pulumi:runtime and pulumi:description",
+  },
+  state: { value: "<file>", help: "Audit a `pulumi stack export` file instead of running a program" },
+  json: { help: "Print a JSON object (source, policyPack, policies, resources, diagnostics, remediations, summary) instead of text" },
+  sarif: {
+    value: "<file>",
+    help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers",
+  },
+  timeout: { value: "<seconds>", help: "Give up on a program that runs longer (default 300)" },
+  help: { short: "h", help: "Print this help" },
+} satisfies Record<string, { value?: string; multiple?: boolean; short?: string; help: string }>;
+
+type OptionName = keyof typeof OPTIONS;
+
+function optionsHelp(): string {
+  const rows = Object.entries(OPTIONS).map(([name, o]) => {
+    const short = "short" in o ? `-${o.short}, ` : "";
+    return { left: `  ${short}--${name}${"value" in o ? ` ${o.value}` : ""}`, help: o.help };
+  });
+  const width = Math.max(...rows.map((r) => r.left.length)) + 2;
+  return rows.map((r) => wrap(r.help, 100 - width).map((line, i) => (i === 0 ? r.left.padEnd(width) : " ".repeat(width)) + line).join("\n")).join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
 
 export const USAGE = `Usage:
   npm run preview -- [options] <program dir>
@@ -27,17 +82,7 @@ With --state, audits a deployed stack instead: Analyze over each resource's reco
 stack policies over its recorded outputs (\`pulumi stack export\` output, deployment version 3).
 
 Options:
-  --stack <name>                 Stack whose Pulumi.<name>.yaml config to use (default: the only or
-                                 first Pulumi.<stack>.yaml, else "dev")
-  --policy-pack <dir>            Policy pack to run (default: this repository's pack)
-  --policy-pack-config <file>    JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}},
-                                 as for \`pulumi preview --policy-pack-config\`; "all" sets every level
-  --stack-tag <name>=<value>     A stack tag for the pack to see (repeatable); a program's stack also
-                                 has the CLI's pulumi:project, pulumi:runtime and pulumi:description
-  --json                         Print a JSON object (source, policyPack, resources, diagnostics,
-                                 remediations, summary) instead of text
-  --timeout <seconds>            Give up on a program that runs longer (default 300)
-  -h, --help                     Print this help
+${optionsHelp()}
 
 Exit status: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or a failure.
 `;
@@ -49,98 +94,88 @@ export interface CliOptions {
   packDir?: string;
   configFile?: string;
   json: boolean;
+  sarif?: string;
   stackTags: Record<string, string>;
   timeoutMs?: number;
   help: boolean;
 }
 
-const VALUE_FLAGS = new Set(["--stack", "--stack-tag", "--policy-pack", "--policy-pack-config", "--state", "--timeout"]);
+/** node:util's parseArgs over OPTIONS, strict: an unknown option or a missing value is one clear error. */
+function parseStrict(argv: string[]): { values: Partial<Record<OptionName, string | string[] | boolean>>; positionals: string[] } {
+  const config = Object.fromEntries(
+    Object.entries(OPTIONS).map(([name, o]) => [
+      name,
+      { type: "value" in o ? "string" : "boolean", ...("multiple" in o ? { multiple: o.multiple } : {}), ...("short" in o ? { short: o.short } : {}) },
+    ]),
+  ) as ParseArgsConfig["options"];
+  try {
+    return nodeParseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const option = /'(-[^' ]+)/.exec(errorMessage(err))?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
+      throw new PreviewError(`unknown option ${option} (see --help)`);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option && /argument (missing|is ambiguous)/.test(errorMessage(err))) {
+      throw new PreviewError(`${option} needs a value (see --help)`);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option && /does not take an argument/.test(errorMessage(err))) {
+      throw new PreviewError(`${option} takes no value (see --help)`);
+    }
+    throw new PreviewError(`${firstLine(errorMessage(err))} (see --help)`);
+  }
+}
 
 export function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { json: false, help: false, stackTags: {} };
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
+  const { values, positionals } = parseStrict(argv);
+  const text = (name: OptionName): string | undefined => {
+    const value = values[name] as string | undefined;
+    if (value === "") {
+      throw new PreviewError(`--${name} needs a value (see --help)`);
     }
-    if (arg === "-h" || arg === "--help") {
-      opts.help = true;
-      continue;
+    return value;
+  };
+  const opts: CliOptions = {
+    json: values.json === true,
+    help: values.help === true,
+    stackTags: {},
+    stack: text("stack"),
+    packDir: text("policy-pack"),
+    configFile: text("policy-pack-config"),
+    state: text("state"),
+    sarif: text("sarif"),
+  };
+  for (const tag of (values["stack-tag"] as string[] | undefined) ?? []) {
+    const eq = tag.indexOf("=");
+    if (eq <= 0) {
+      throw new PreviewError(`--stack-tag needs <name>=<value>, got ${tag}`);
     }
-    if (arg === "--json") {
-      opts.json = true;
-      continue;
+    opts.stackTags[tag.slice(0, eq)] = tag.slice(eq + 1);
+  }
+  const timeout = text("timeout");
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new PreviewError(`--timeout needs a number of seconds, got ${timeout}`);
     }
-    if (arg.startsWith("-")) {
-      const eq = arg.indexOf("=");
-      const flag = eq > 0 ? arg.slice(0, eq) : arg;
-      if (!VALUE_FLAGS.has(flag)) {
-        throw new PreviewError(`unknown option ${flag} (see --help)`);
-      }
-      let value: string | undefined;
-      if (eq > 0) {
-        value = arg.slice(eq + 1);
-      } else {
-        value = argv[++i];
-        if (value === undefined || (value.startsWith("-") && value !== "-")) {
-          throw new PreviewError(`${flag} needs a value (see --help)`);
-        }
-      }
-      if (value === "") {
-        throw new PreviewError(`${flag} needs a value (see --help)`);
-      }
-      switch (flag) {
-        case "--stack":
-          opts.stack = value;
-          break;
-        case "--stack-tag": {
-          const eq = value.indexOf("=");
-          if (eq <= 0) {
-            throw new PreviewError(`--stack-tag needs <name>=<value>, got ${value}`);
-          }
-          opts.stackTags[value.slice(0, eq)] = value.slice(eq + 1);
-          break;
-        }
-        case "--policy-pack":
-          opts.packDir = value;
-          break;
-        case "--policy-pack-config":
-          opts.configFile = value;
-          break;
-        case "--state":
-          opts.state = value;
-          break;
-        case "--timeout": {
-          const seconds = Number(value);
-          if (!Number.isFinite(seconds) || seconds <= 0) {
-            throw new PreviewError(`--timeout needs a number of seconds, got ${value}`);
-          }
-          opts.timeoutMs = seconds * 1000;
-          break;
-        }
-      }
-      continue;
-    }
-    positional.push(arg);
+    opts.timeoutMs = seconds * 1000;
   }
   if (opts.help) {
     return opts;
   }
   if (opts.state !== undefined) {
-    if (positional.length > 0) {
+    if (positionals.length > 0) {
       throw new PreviewError("give a program directory or --state <file>, not both");
     }
     if (opts.stack !== undefined) {
       throw new PreviewError("--stack applies to programs; a stack export names its own stack");
     }
-  } else if (positional.length === 0) {
+  } else if (positionals.length === 0) {
     throw new PreviewError("no program directory given (see --help)");
-  } else if (positional.length > 1) {
-    throw new PreviewError(`one program directory at a time, got ${positional.length}: ${positional.join(" ")}`);
+  } else if (positionals.length > 1) {
+    throw new PreviewError(`one program directory at a time, got ${positionals.length}: ${positionals.join(" ")}`);
   } else {
-    opts.program = positional[0];
+    opts.program = positionals[0];
   }
   return opts;
 }
@@ -226,6 +261,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       }
     }
     io.stderr.write(formatWarnings(report));
+    if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
     io.stdout.write(opts.json ? toJson(report) : formatText(report));
     return exitCode(report);
   } catch (err) {

@@ -3,7 +3,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { createRequire } from "module";
+import { parse as parseYaml } from "yaml";
 
 import { PreviewError, errorMessage, firstLine } from "./errors";
 import { isObject } from "./resources";
@@ -35,19 +35,6 @@ export interface ProjectOptions {
   organization?: string;
 }
 
-type YamlLoader = { load(text: string): unknown };
-
-function yamlLoader(): YamlLoader {
-  const here = createRequire(__filename);
-  try {
-    return here("js-yaml") as YamlLoader;
-  } catch {
-    // js-yaml comes with @pulumi/pulumi; find it there when it is not hoisted.
-    const sdk = path.dirname(here.resolve("@pulumi/pulumi/package.json"));
-    return createRequire(path.join(sdk, "package.json"))("js-yaml") as YamlLoader;
-  }
-}
-
 export function readYaml(file: string): unknown {
   let text: string;
   try {
@@ -56,9 +43,9 @@ export function readYaml(file: string): unknown {
     throw new PreviewError(`cannot read ${file}: ${firstLine(errorMessage(err))}`);
   }
   try {
-    return yamlLoader().load(text);
+    return parseYaml(text);
   } catch (err) {
-    throw new PreviewError(`${file} is not valid YAML: ${firstLine(errorMessage(err))}`);
+    throw new PreviewError(`${file} is not valid YAML: ${firstLine(errorMessage(err)).replace(/:$/, "")}`);
   }
 }
 

@@ -41,6 +41,15 @@ export interface Registration {
   version?: string;
   remote?: boolean;
   protect?: boolean;
+  /** Where the program's own files declare the resource, when that is known. */
+  declaredAt?: SourceLocation;
+}
+
+/** A place in a program's source; file is relative to the project directory. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** What the program's SDK classes say about a resource type's properties. */

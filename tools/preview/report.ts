@@ -4,7 +4,9 @@
 
 import * as path from "path";
 
+import { PolicyInfo } from "../analyzer/types";
 import { PolicyRun, ReportedDiagnostic, ReportedRemediation } from "./analyze";
+import { SourceLocation } from "./protocol";
 import { PreviewResource } from "./resources";
 import { collectResourceSecrets, collectSecretPlaintexts, redactSecrets, safeJson, secretFilter, terminalSafe } from "./safe-text";
 
@@ -38,6 +40,7 @@ export interface ReportResource {
   analyzed: boolean;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
+  declaredAt?: SourceLocation;
 }
 
 export interface ReportDiagnostic extends ReportedDiagnostic {
@@ -55,6 +58,8 @@ export interface PreviewSummary {
 export interface PreviewReport {
   source: PreviewSource;
   policyPack: { name: string; displayName: string; version: string; dir: string };
+  /** Each policy's metadata, as GetAnalyzerInfo gives it. */
+  policies: PolicyInfo[];
   resources: ReportResource[];
   diagnostics: ReportDiagnostic[];
   remediations: ReportedRemediation[];
@@ -74,6 +79,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
   const report: PreviewReport = {
     source,
     policyPack: run.pack,
+    policies: run.info.policies,
     resources: run.resources.map((r) => ({
       urn: r.urn,
       type: r.type,
@@ -83,6 +89,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
       analyzed: r.analyze,
       inputs: r.inputs,
       outputs: r.outputs,
+      declaredAt: r.declaredAt,
     })),
     diagnostics,
     remediations: run.remediations,

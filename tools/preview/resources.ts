@@ -3,7 +3,7 @@
 
 import { ProviderResource, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
 import { checkedInputs, plannedOutputs } from "./planned-outputs";
-import { Registration, TypeProperties } from "./protocol";
+import { Registration, SourceLocation, TypeProperties } from "./protocol";
 
 export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -24,6 +24,8 @@ export interface PreviewResource {
   /** False where the engine skips Analyze (reads and imports); AnalyzeStack still sees the resource. */
   analyze: boolean;
   protect?: boolean;
+  /** Where a program declares the resource (file relative to the project directory), when known. */
+  declaredAt?: SourceLocation;
 }
 
 /** The resource as Analyze (inputs) or AnalyzeStack (outputs) receives it. */
@@ -219,6 +221,7 @@ export function fromRegistrations(registrations: Registration[], ctx: RecordCont
       outputs,
       analyze: r.kind === "register" && !r.importId,
       protect: r.protect,
+      declaredAt: r.declaredAt,
     });
   }
   return out;

@@ -6,12 +6,12 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { createRequire } from "module";
-import { pathToFileURL } from "url";
+import { createRequire, findSourceMap } from "module";
+import { fileURLToPath, pathToFileURL } from "url";
 
 import { createMocks, MockContext } from "./mocks";
 import { outputOnlyProperties } from "./planned-outputs";
-import { Registration, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
+import { Registration, SourceLocation, TypeProperties, WorkerJob, WorkerMessage } from "./protocol";
 
 const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
 
@@ -69,6 +69,12 @@ function oneLine(text: string): string {
   return lines.slice(0, 3).join(" ").slice(0, 500);
 }
 
+/** A file of the program's own: under the project directory, outside node_modules. */
+function isProgramFile(file: string): boolean {
+  return path.isAbsolute(file) && !file.includes(`${path.sep}node_modules${path.sep}`) &&
+    !path.relative(job.projectDir, file).startsWith("..");
+}
+
 /** The first stack frame in the program's own files, relative to the project directory. */
 function programLocation(stack: string): string | undefined {
   for (const line of stack.split("\n").slice(1)) {
@@ -77,16 +83,77 @@ function programLocation(stack: string): string | undefined {
       continue;
     }
     const file = m[1].replace(/^at\s+/, "");
-    if (!path.isAbsolute(file) || file.includes(`${path.sep}node_modules${path.sep}`)) {
+    if (!isProgramFile(file)) {
       continue;
     }
-    const rel = path.relative(job.projectDir, file);
-    if (rel.startsWith("..")) {
-      continue;
-    }
-    return `${rel}:${m[2]}:${m[3]}`;
+    return `${path.relative(job.projectDir, file)}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+/**
+ * Where the program declares each resource, by type and name: the first frame in the program's own
+ * files while the resource's constructor runs (registration itself happens later, off that stack).
+ * Null when two declarations of one type and name come from different places.
+ */
+const declarations = new Map<string, SourceLocation | null>();
+
+function recordDeclaration(type: string, name: string, resource: unknown): void {
+  const key = `${type}\u0000${name}`;
+  const at = declarationSite(ownConstructors(resource));
+  const seen = declarations.get(key);
+  declarations.set(key, seen === undefined || (seen && at && seen.file === at.file && seen.line === at.line) ? at : null);
+}
+
+/**
+ * The caller in the program's files, from V8's call sites (cheaper than formatting a stack) and
+ * mapped back to the TypeScript source through the source map Node.js keeps for the file.
+ */
+function declarationSite(skip: Set<string>): SourceLocation | null {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  let sites: NodeJS.CallSite[] | undefined;
+  try {
+    Error.stackTraceLimit = 50;
+    Error.prepareStackTrace = (_, callSites) => callSites;
+    Error.captureStackTrace(holder, declarationSite);
+    sites = holder.stack; // formatted on first read, so read before prepareStackTrace is restored
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+  for (const site of Array.isArray(sites) ? sites : []) {
+    const name = site.getFileName();
+    const file = name?.startsWith("file:") ? fileURLToPath(name) : name; // an ES module's frames are URLs
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    // A component class's own constructor (its super() call) is not where the component is declared.
+    const own = site.isConstructor() && skip.has(site.getFunctionName() ?? "");
+    if (!file || !line || !column || own || !isProgramFile(file)) {
+      continue;
+    }
+    const entry = findSourceMap(file)?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalSource && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+      const source = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(file), entry.originalSource);
+      return { file: path.relative(job.projectDir, source), line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+    }
+    return { file: path.relative(job.projectDir, file), line, column };
+  }
+  return null;
+}
+
+/** The names of a resource's class and the classes it extends. */
+function ownConstructors(resource: unknown): Set<string> {
+  const names = new Set<string>();
+  for (let c = (resource as { constructor?: unknown })?.constructor; typeof c === "function" && c !== Object; c = Object.getPrototypeOf(c)) {
+    if (c.name) names.add(c.name);
+  }
+  return names;
+}
+
+function declarationOf(type: string, name: string): SourceLocation | undefined {
+  return declarations.get(`${type}\u0000${name}`) ?? undefined;
 }
 
 /** Loads a module as the program directory would resolve it. */
@@ -338,6 +405,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
           version: req.getVersion() || undefined,
           remote: req.getRemote() || undefined,
           protect: req.getProtect?.() || undefined,
+          declaredAt: declarationOf(req.getType(), req.getName()),
         };
         return register(req, (err, response) => {
           if (!err && response) {
@@ -376,6 +444,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
       inputs: structToJs(req.getProperties()),
       id: req.getId(),
       version: req.getVersion() || undefined,
+      declaredAt: declarationOf(req.getType(), req.getName()),
     };
     return read(req, (err, response) => {
       if (!err && response) {
@@ -444,7 +513,7 @@ interface SdkLike {
     setMocks(mocks: unknown, project: string, stack: string, preview: boolean, organization?: string): Promise<void> | void;
     getMonitor(): unknown;
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
-    registerStackTransformation(t: (args: { type: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
+    registerStackTransformation(t: (args: { type: string; name: string; props: Record<string, unknown>; resource: unknown }) => undefined): void;
     waitForRPCs?(): Promise<void>;
     deserializeProperties(struct: StructLike): unknown;
     serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>;
@@ -515,6 +584,7 @@ async function main(): Promise<void> {
   process.argv = [process.argv[0], job.entry];
   await sdk.runtime.runInPulumiStack(async () => {
     sdk.runtime.registerStackTransformation((args) => {
+      recordDeclaration(args.type, args.name, args.resource);
       if (!types[args.type]) {
         types[args.type] = { all: Object.keys(args.props ?? {}), computed: outputOnlyProperties(args.resource) };
       }

@@ -1,0 +1,139 @@
+// Every package a source file loads is declared in its package.json: the pack's own files (what
+// `pulumi policy publish` ships, installed with `npm install --production`) only what "dependencies"
+// lists, everything else "dependencies" or "devDependencies". A package that merely happens to be
+// installed, because another package depends on it, can disappear with any upgrade.
+import * as fs from "fs";
+import { builtinModules } from "module";
+import * as path from "path";
+import * as ts from "typescript";
+
+const ROOT = path.join(__dirname, "..");
+
+interface Manifest {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+function manifest(dir: string): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Manifest;
+}
+
+/** The package a module specifier names, or undefined for a relative path or a Node.js built-in. */
+function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith(".") || specifier.startsWith("/") || specifier.startsWith("node:")) return undefined;
+  const parts = specifier.split("/");
+  const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  return builtinModules.includes(name) ? undefined : name;
+}
+
+/**
+ * The module specifiers a file loads: imports, exports from, import types, import(), require(),
+ * require.resolve(), and calls of a require made with createRequire (`createRequire(f)("x")`, or a
+ * name bound to one).
+ */
+function specifiersOf(fileName: string, text: string): string[] {
+  const found = new Set(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName));
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const requires = new Set<string>(["require"]);
+  const isCreateRequire = (e: ts.Expression): boolean =>
+    ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "createRequire";
+  const isRequire = (e: ts.Expression): boolean =>
+    (ts.isIdentifier(e) && requires.has(e.text)) || isCreateRequire(e);
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isCreateRequire(node.initializer)) {
+      requires.add(node.name.text);
+    }
+    if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0])) {
+      const callee = node.expression;
+      const resolves = ts.isPropertyAccessExpression(callee) && callee.name.text === "resolve" && isRequire(callee.expression);
+      if (isRequire(callee) || resolves) found.add(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return [...found];
+}
+
+function sourceFiles(dir: string, skip: string[] = []): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!["node_modules", "bin"].includes(entry.name) && !skip.includes(full)) out.push(...sourceFiles(full, skip));
+    } else if (/\.(ts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+/** Where a package's types live when it has none: "@types/x", "@types/scope__x". */
+function typesPackage(pkg: string): string {
+  return `@types/${pkg.replace(/^@([^/]+)\//, "$1__")}`;
+}
+
+/** "file: package" for each package a file loads that the allowed set does not hold. */
+function undeclared(files: string[], allowed: Set<string>): string[] {
+  const missing: string[] = [];
+  for (const file of files) {
+    for (const specifier of specifiersOf(file, fs.readFileSync(file, "utf8"))) {
+      const pkg = packageOf(specifier);
+      if (pkg !== undefined && !allowed.has(pkg) && !allowed.has(typesPackage(pkg))) missing.push(`${path.relative(ROOT, file)}: ${pkg}`);
+    }
+  }
+  return missing;
+}
+
+const declared = (m: Manifest, dev: boolean) =>
+  new Set([...Object.keys(m.dependencies ?? {}), ...(dev ? Object.keys(m.devDependencies ?? {}) : [])]);
+
+describe("declared dependencies", () => {
+  test("the scanner finds every way a file loads a package", () => {
+    const text = [
+      'import a from "pkg-a";',
+      'import type { B } from "@scope/pkg-b/sub/path";',
+      'export { c } from "pkg-c";',
+      'const d = require("pkg-d");',
+      'const e = import("pkg-e");',
+      'const f = createRequire(__filename)("pkg-f");',
+      "const here = createRequire(__filename);",
+      'here("pkg-g"); here.resolve("pkg-h"); require.resolve("pkg-i/package.json");',
+      'import * as fs from "fs"; import * as p from "node:path"; import x from "./local";',
+    ].join("\n");
+    const packages = specifiersOf("sample.ts", text).map(packageOf).filter((p) => p !== undefined).sort();
+    expect(packages).toEqual(["@scope/pkg-b", "pkg-a", "pkg-c", "pkg-d", "pkg-e", "pkg-f", "pkg-g", "pkg-h", "pkg-i"]);
+  });
+
+  test("the files the pack ships load only its dependencies", () => {
+    const root = manifest(ROOT);
+    const files = [path.join(ROOT, "index.ts"), ...sourceFiles(path.join(ROOT, "policies")), ...sourceFiles(path.join(ROOT, "lib"))];
+    expect(undeclared(files, declared(root, false))).toEqual([]);
+  });
+
+  test("tools, tests and scripts load only declared packages", () => {
+    const root = manifest(ROOT);
+    const files = [
+      ...sourceFiles(path.join(ROOT, "tools")),
+      ...sourceFiles(path.join(ROOT, "scripts")),
+      ...sourceFiles(path.join(ROOT, "test"), [path.join(ROOT, "test", "fixtures")]),
+      ...fs.readdirSync(ROOT).filter((f) => /\.(js|ts)$/.test(f)).map((f) => path.join(ROOT, f)),
+    ];
+    expect(files.length).toBeGreaterThan(30);
+    expect(undeclared(files, declared(root, true))).toEqual([]);
+  });
+
+  test("google-protobuf is one copy, the one @pulumi/pulumi's stubs serialize with", () => {
+    const stubs = require.resolve("@pulumi/pulumi/proto/analyzer_pb");
+    const theirs = require.resolve("google-protobuf", { paths: [path.dirname(stubs)] });
+    const ours = require.resolve("google-protobuf", { paths: [ROOT] });
+    if (theirs !== ours) {
+      throw new Error(`@pulumi/pulumi's stubs load ${path.relative(ROOT, theirs)}, tools/analyzer loads ${path.relative(ROOT, ours)}: ` +
+        "make package.json's google-protobuf range match the SDK's, so npm installs one copy");
+    }
+  });
+
+  test.each(["compliant-trail", "noncompliant-trail"])("examples/%s loads only what its own package.json declares", (example) => {
+    const dir = path.join(ROOT, "examples", example);
+    expect(undeclared(sourceFiles(dir), declared(manifest(dir), true))).toEqual([]);
+  });
+});

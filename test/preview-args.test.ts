@@ -1,0 +1,45 @@
+// The preview's command line, parsed by node:util's parseArgs in strict mode.
+import { USAGE, main, parseArgs } from "../tools/preview/main";
+
+const EVERY_OPTION = [
+  "--stack <name>", "--policy-pack <dir>", "--policy-pack-config <file>", "--stack-tag <name>=<value>",
+  "--state <file>", "--json", "--sarif <file>", "--timeout <seconds>", "-h, --help",
+];
+
+describe("preview arguments", () => {
+  test("--help lists every option", () => {
+    const listed = USAGE.split("\n").filter((l) => /^ {2}-/.test(l)).map((l) => l.trim().split(/ {2,}/)[0]);
+    expect(listed).toEqual(EVERY_OPTION);
+  });
+
+  test("every option --help lists is accepted", () => {
+    const opts = parseArgs([
+      "--stack", "prod", "--policy-pack", "pack", "--policy-pack-config", "c.json", "--stack-tag", "a=1", "--stack-tag=b=2",
+      "--json", "--sarif", "out.sarif", "--timeout", "1.5", "dir",
+    ]);
+    expect(opts).toEqual({
+      program: "dir", stack: "prod", packDir: "pack", configFile: "c.json", stackTags: { a: "1", b: "2" },
+      json: true, sarif: "out.sarif", timeoutMs: 1500, help: false,
+    });
+    expect(parseArgs(["-h"]).help).toBe(true);
+  });
+
+  test("after --, a name that starts with a dash is the program directory", () => {
+    expect(parseArgs(["--", "--odd-dir"]).program).toBe("--odd-dir");
+  });
+
+  test.each([
+    [["--frobnicate", "dir"], "unknown option --frobnicate (see --help)"],
+    [["-x", "dir"], "unknown option -x (see --help)"],
+    [["--sarif"], "--sarif needs a value (see --help)"],
+    [["--sarif", "--json", "dir"], "--sarif needs a value (see --help)"],
+    [["--sarif=", "dir"], "--sarif needs a value (see --help)"],
+    [["--json=yes", "dir"], "--json takes no value (see --help)"],
+  ])("%p is one clear error, exit 2", async (args, message) => {
+    expect(() => parseArgs(args)).toThrow(message);
+    let stderr = "";
+    const io = { stdout: process.stdout, stderr: { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WriteStream };
+    await expect(main(args, io)).resolves.toBe(2);
+    expect(stderr).toBe(`error: ${message}\n`);
+  });
+});
