@@ -44,6 +44,8 @@ if (stale()) {
   fs.utimesSync(stamp, new Date(started), new Date(started));
 }
 
-require(main)
+const preview = require(main);
+preview.installSignalHandlers();
+preview
   .main(process.argv.slice(2))
   .then((code) => process.stdout.write("", () => process.exit(code)));

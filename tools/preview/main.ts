@@ -6,6 +6,8 @@ import { errorMessage, firstLine, PreviewError } from "./errors";
 import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
 import { exitCode, formatText, PreviewReport, toJson } from "./report";
+import { installSignalHandlers } from "../analyzer/process-group";
+import { analysisProgress } from "./progress";
 
 export const USAGE = `Usage:
   npm run preview -- [options] <program dir>
@@ -189,8 +191,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     const packDir = opts.packDir ?? defaultPackDir();
     let report: PreviewReport;
+    const analysis = analysisProgress(io.stderr);
+    const bounds = { timeoutMs: opts.timeoutMs, onAnalyzeProgress: (n: number, total: number) => analysis.update(n, total) };
     if (opts.state !== undefined) {
-      report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags });
+      try {
+        report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags, ...bounds });
+      } finally {
+        analysis.done();
+      }
     } else {
       const progress = progressReporter(io.stderr);
       try {
@@ -200,12 +208,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           policyConfigFile: opts.configFile,
           stackTags: opts.stackTags,
           stack: opts.stack,
-          timeoutMs: opts.timeoutMs,
+          ...bounds,
           onProgress: (n) => progress.update(n),
           onOutput: (chunk) => io.stderr.write(chunk),
         });
       } finally {
         progress.done();
+        analysis.done();
       }
     }
     for (const w of report.warnings) {
@@ -220,7 +229,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 }
 
+// Ctrl-C, SIGTERM and SIGHUP end the program's worker and the policy pack, whole process groups.
+export { installSignalHandlers } from "../analyzer/process-group";
+
 if (require.main === module) {
+  installSignalHandlers();
   void main(process.argv.slice(2)).then((code) => {
     // Exit once the output is flushed; a policy pack or program never keeps the command alive.
     process.stdout.write("", () => process.exit(code));

@@ -15,6 +15,8 @@ import { Registration, TypeProperties, WorkerJob, WorkerMessage } from "./protoc
 const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
 
 const registrations: (Registration | undefined)[] = [];
+/** Each recorded registration by URN, for outputs registered later and provider look-ups. */
+const byUrn = new Map<string, Registration>();
 const types: Record<string, TypeProperties> = {};
 let registered = 0;
 let finished = false;
@@ -249,9 +251,43 @@ interface ReadRequest {
   getVersion(): string;
 }
 
+/** At most one progress message per PROGRESS_MS: one per resource would cost more than the resource. */
+const PROGRESS_MS = 100;
+let progressTimer: NodeJS.Timeout | undefined;
+
 function progress(): void {
   registered++;
-  send({ kind: "progress", registered });
+  progressTimer ??= setTimeout(() => {
+    progressTimer = undefined;
+    send({ kind: "progress", registered, pending: pendingRegistrations().slice(0, PENDING_NAMED) });
+  }, PROGRESS_MS).unref();
+}
+
+/** How many unfinished registrations a message names. */
+const PENDING_NAMED = 5;
+let pendingSource: (() => Map<unknown, { name?: string; type?: string; label?: string }>) | undefined;
+
+/** The registrations the SDK has started and not finished, as `"name" [type]`. */
+function pendingRegistrations(): string[] {
+  const pending = pendingSource?.();
+  if (!pending) {
+    return [];
+  }
+  return [...pending.values()].map((r) => (r.name && r.type ? `"${r.name}" [${r.type}]` : String(r.label ?? "a resource")));
+}
+
+/** Why the program stopped without finishing: what it registered, and what never finished. */
+function stalledMessage(): string {
+  const pending = pendingRegistrations();
+  if (pending.length === 0) {
+    return `the program stopped with ${registered} resources registered, its main promise unresolved: it awaits a promise that never resolves`;
+  }
+  const named = pending.slice(0, PENDING_NAMED).join(", ");
+  const more = pending.length > PENDING_NAMED ? ` and ${pending.length - PENDING_NAMED} more` : "";
+  return (
+    `the program stopped with ${pending.length} resource registrations that never finished: ${named}${more} ` +
+    `(they wait on a promise or output that never resolves); ${registered} resources registered`
+  );
 }
 
 type Transform = (args: {
@@ -351,6 +387,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
             ownTransforms.set(urn, own);
             parentOf.set(urn, parent);
             registrations[slot] = { kind: "register", ...base, urn, outputs: structToJs(resp.getObject()) };
+            byUrn.set(urn, registrations[slot] as Registration);
             progress();
           }
           cb(err, response);
@@ -380,6 +417,9 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
       if (!err && response) {
         const resp = response as { getUrn(): string; getProperties(): StructLike | undefined };
         registrations[slot] = { kind: "read", ...base, urn: resp.getUrn(), outputs: structToJs(resp.getProperties()) };
+        if (!byUrn.has(resp.getUrn())) {
+          byUrn.set(resp.getUrn(), registrations[slot] as Registration);
+        }
         progress();
       }
       cb(err, response);
@@ -389,11 +429,9 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, cb) => {
     const urn = req.getUrn();
-    const outputs = structToJs(req.getOutputs());
-    for (const r of registrations) {
-      if (r && r.urn === urn) {
-        r.outputs = outputs;
-      }
+    const registration = byUrn.get(urn);
+    if (registration) {
+      registration.outputs = structToJs(req.getOutputs());
     }
     return registerOutputs(req, cb);
   };
@@ -421,12 +459,14 @@ function settled(sdk: SdkLike): Promise<void> {
     const finish = () => {
       if (!done) {
         done = true;
-        process.removeListener("beforeExit", finish);
+        process.removeListener("beforeExit", loopEmpty);
         resolve();
       }
     };
-    // A program without open handles: the event loop empties and Node says so.
-    process.once("beforeExit", finish);
+    // A program without open handles: the event loop empties and Node says so; registrations still
+    // pending then can never finish.
+    const loopEmpty = () => (pendingRegistrations().length > 0 ? fail(new Error(stalledMessage())) : finish());
+    process.once("beforeExit", loopEmpty);
     // A program that leaves timers or sockets open: wait until registrations stop for a while.
     let last = -1;
     let quiet = 0;
@@ -441,7 +481,8 @@ function settled(sdk: SdkLike): Promise<void> {
           quiet = 0;
           last = registered;
         }
-        if (quiet >= 10) {
+        // Registrations still pending may be waiting on the program's timers: wait for them too.
+        if (quiet >= 10 && pendingRegistrations().length === 0) {
           finish();
         } else {
           setTimeout(poll, 25).unref();
@@ -450,6 +491,31 @@ function settled(sdk: SdkLike): Promise<void> {
     };
     setTimeout(poll, 25).unref();
   });
+}
+
+/**
+ * The SDK passes every promise it makes through `debuggablePromise`, which stamps it with a formatted
+ * stack trace and a label and chains two more promises onto it to track leaks, all read only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set or by the exit-time leak report this worker does not use (it
+ * reports pending registrations itself). That is about 120 promises a resource for a resource class
+ * with 30 properties; with source maps on, formatting the traces is most of a large program's run
+ * time, and the stamps and chains a third of its heap. Here promises pass through untouched:
+ * registrations, and so what the pack sees, are the same.
+ */
+function skipPromiseDebugging(sdkDir: string): void {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    return;
+  }
+  let debuggable: { debuggablePromise?: unknown };
+  try {
+    debuggable = requireFrom(sdkDir, path.join(sdkDir, "runtime", "debuggable")) as typeof debuggable;
+  } catch {
+    return;
+  }
+  // The SDK's modules call it through their module object, so replacing the export reaches them all.
+  if (typeof debuggable.debuggablePromise === "function") {
+    debuggable.debuggablePromise = <T>(p: Promise<T>) => p;
+  }
 }
 
 interface SdkLike {
@@ -502,6 +568,14 @@ async function main(): Promise<void> {
   const sdkDir = path.dirname(resolveFrom(job.projectDir, "@pulumi/pulumi/package.json") ?? sdkEntry);
   const sdk = requireFrom(job.projectDir, sdkEntry) as SdkLike;
   sdkVersion = (requireFrom(job.projectDir, path.join(sdkDir, "package.json")) as { version: string }).version;
+  skipPromiseDebugging(sdkDir);
+  const sdkState = requireFrom(sdkDir, path.join(sdkDir, "runtime", "state")) as { getPendingResourceRegistrations?(): Map<unknown, never> };
+  if (typeof sdkState.getPendingResourceRegistrations === "function") {
+    pendingSource = () => sdkState.getPendingResourceRegistrations?.() ?? new Map();
+  }
+  // The event loop empties before the program's main promise settles: nothing can settle it now.
+  const stalled = () => fail(new Error(stalledMessage()));
+  process.once("beforeExit", stalled);
 
   if (job.typescript) {
     registerTypeScript(job.projectDir, sdkDir);
@@ -512,19 +586,7 @@ async function main(): Promise<void> {
   instrument(sdk, sdk.runtime.getMonitor() as MonitorLike, context.stackTransforms);
 
   // Explicit providers, so invokes made through one answer for its region.
-  const providerUrns = new Map<string, Registration>();
-  context.providers = {
-    get(urn: string) {
-      if (!providerUrns.has(urn)) {
-        for (const r of registrations) {
-          if (r && r.urn === urn) {
-            providerUrns.set(urn, r);
-          }
-        }
-      }
-      return providerUrns.get(urn)?.inputs;
-    },
-  };
+  context.providers = { get: (urn: string) => byUrn.get(urn)?.inputs };
 
   process.argv = [process.argv[0], job.entry];
   await sdk.runtime.runInPulumiStack(async () => {
@@ -536,6 +598,7 @@ async function main(): Promise<void> {
     });
     return loadProgram();
   });
+  process.removeListener("beforeExit", stalled);
   await settled(sdk);
   if (finished) {
     return;
