@@ -47,6 +47,9 @@ function fail(err: unknown): void {
 
 /** One line saying why the program failed, with the program's own source location when there is one. */
 function describeFailure(err: unknown): string {
+  if (err instanceof Stalled) {
+    return err.message;
+  }
   if (!(err instanceof Error)) {
     return `the program failed: ${oneLine(String(err))}`;
   }
@@ -263,6 +266,9 @@ function progress(): void {
   }, PROGRESS_MS).unref();
 }
 
+/** The program can make no more progress: the message says what it left unfinished. */
+class Stalled extends Error {}
+
 /** How many unfinished registrations a message names. */
 const PENDING_NAMED = 5;
 let pendingSource: (() => Map<unknown, { name?: string; type?: string; label?: string }>) | undefined;
@@ -276,17 +282,21 @@ function pendingRegistrations(): string[] {
   return [...pending.values()].map((r) => (r.name && r.type ? `"${r.name}" [${r.type}]` : String(r.label ?? "a resource")));
 }
 
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
 /** Why the program stopped without finishing: what it registered, and what never finished. */
 function stalledMessage(): string {
   const pending = pendingRegistrations();
   if (pending.length === 0) {
-    return `the program stopped with ${registered} resources registered, its main promise unresolved: it awaits a promise that never resolves`;
+    return `the program stopped with ${count(registered, "resource")} registered and its main promise unresolved: it awaits a promise that never resolves`;
   }
   const named = pending.slice(0, PENDING_NAMED).join(", ");
   const more = pending.length > PENDING_NAMED ? ` and ${pending.length - PENDING_NAMED} more` : "";
   return (
-    `the program stopped with ${pending.length} resource registrations that never finished: ${named}${more} ` +
-    `(they wait on a promise or output that never resolves); ${registered} resources registered`
+    `the program stopped with ${count(pending.length, "resource registration")} that never finished: ${named}${more} ` +
+    `(waiting on a promise or output that never resolves); ${count(registered, "resource")} registered`
   );
 }
 
@@ -465,7 +475,7 @@ function settled(sdk: SdkLike): Promise<void> {
     };
     // A program without open handles: the event loop empties and Node says so; registrations still
     // pending then can never finish.
-    const loopEmpty = () => (pendingRegistrations().length > 0 ? fail(new Error(stalledMessage())) : finish());
+    const loopEmpty = () => (pendingRegistrations().length > 0 ? fail(new Stalled(stalledMessage())) : finish());
     process.once("beforeExit", loopEmpty);
     // A program that leaves timers or sockets open: wait until registrations stop for a while.
     let last = -1;
@@ -574,7 +584,7 @@ async function main(): Promise<void> {
     pendingSource = () => sdkState.getPendingResourceRegistrations?.() ?? new Map();
   }
   // The event loop empties before the program's main promise settles: nothing can settle it now.
-  const stalled = () => fail(new Error(stalledMessage()));
+  const stalled = () => fail(new Stalled(stalledMessage()));
   process.once("beforeExit", stalled);
 
   if (job.typescript) {
