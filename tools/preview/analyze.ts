@@ -133,6 +133,9 @@ export async function startPack(packDir: string, limit?: TimeLimit): Promise<{ c
   try {
     return { client: await startPolicyPack(dir, { startTimeoutMs }), dir };
   } catch (err) {
+    if (limit && Date.now() >= limit.deadline) {
+      throw new PreviewError(`the preview did not finish within the ${limit.seconds}s time limit (--timeout): starting the policy pack`);
+    }
     throw new PreviewError(`cannot start the policy pack in ${packDir}: ${firstLine(errorMessage(err))}`);
   }
 }

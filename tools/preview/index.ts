@@ -44,7 +44,7 @@ export interface PreviewOptions {
 /** The run's deadline, from its start and the --timeout limit. */
 function timeLimitFrom(options: PreviewOptions, started: number): TimeLimit {
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return { deadline: started + ms, seconds: Math.round(ms / 100) / 10 };
+  return { deadline: started + ms, seconds: ms / 1000 };
 }
 
 /** The tags the CLI itself puts on a stack from its Pulumi.yaml. */

@@ -124,7 +124,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
       settle(() =>
         reject(
           new PreviewError(
-            `the program did not finish within the ${Math.round(timeoutMs / 100) / 10}s time limit (--timeout): ` +
+            `the program did not finish within the ${timeoutMs / 1000}s time limit (--timeout): ` +
               `${plural(registered, "resource")} registered so far${waiting}`,
           ),
         ),
