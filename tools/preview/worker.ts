@@ -254,15 +254,26 @@ interface ReadRequest {
   getVersion(): string;
 }
 
-/** At most one progress message per PROGRESS_MS: one per resource would cost more than the resource. */
+/**
+ * A progress message at each hundredth resource, and at most one per PROGRESS_MS in between: one per
+ * resource would cost more than the resource.
+ */
 const PROGRESS_MS = 100;
 let progressTimer: NodeJS.Timeout | undefined;
 
+function sendProgress(): void {
+  send({ kind: "progress", registered, pending: pendingRegistrations().named });
+}
+
 function progress(): void {
   registered++;
+  if (registered % 100 === 0) {
+    sendProgress();
+    return;
+  }
   progressTimer ??= setTimeout(() => {
     progressTimer = undefined;
-    send({ kind: "progress", registered, pending: pendingRegistrations().slice(0, PENDING_NAMED) });
+    sendProgress();
   }, PROGRESS_MS).unref();
 }
 
@@ -273,13 +284,20 @@ class Stalled extends Error {}
 const PENDING_NAMED = 5;
 let pendingSource: (() => Map<unknown, { name?: string; type?: string; label?: string }>) | undefined;
 
-/** The registrations the SDK has started and not finished, as `"name" [type]`. */
-function pendingRegistrations(): string[] {
+/** How many registrations the SDK has started and not finished, and the first `limit` of them as `"name" [type]`. */
+function pendingRegistrations(limit = PENDING_NAMED): { count: number; named: string[] } {
   const pending = pendingSource?.();
+  const named: string[] = [];
   if (!pending) {
-    return [];
+    return { count: 0, named };
   }
-  return [...pending.values()].map((r) => (r.name && r.type ? `"${r.name}" [${r.type}]` : String(r.label ?? "a resource")));
+  for (const r of pending.values()) {
+    if (named.length >= limit) {
+      break;
+    }
+    named.push(r.name && r.type ? `"${r.name}" [${r.type}]` : String(r.label ?? "a resource"));
+  }
+  return { count: pending.size, named };
 }
 
 function count(n: number, what: string): string {
@@ -289,13 +307,13 @@ function count(n: number, what: string): string {
 /** Why the program stopped without finishing: what it registered, and what never finished. */
 function stalledMessage(): string {
   const pending = pendingRegistrations();
-  if (pending.length === 0) {
+  if (pending.count === 0) {
     return `the program stopped with ${count(registered, "resource")} registered and its main promise unresolved: it awaits a promise that never resolves`;
   }
-  const named = pending.slice(0, PENDING_NAMED).join(", ");
-  const more = pending.length > PENDING_NAMED ? ` and ${pending.length - PENDING_NAMED} more` : "";
+  const named = pending.named.join(", ");
+  const more = pending.count > pending.named.length ? ` and ${pending.count - pending.named.length} more` : "";
   return (
-    `the program stopped with ${count(pending.length, "resource registration")} that never finished: ${named}${more} ` +
+    `the program stopped with ${count(pending.count, "resource registration")} that never finished: ${named}${more} ` +
     `(waiting on a promise or output that never resolves); ${count(registered, "resource")} registered`
   );
 }
@@ -475,7 +493,7 @@ function settled(sdk: SdkLike): Promise<void> {
     };
     // A program without open handles: the event loop empties and Node says so; registrations still
     // pending then can never finish.
-    const loopEmpty = () => (pendingRegistrations().length > 0 ? fail(new Stalled(stalledMessage())) : finish());
+    const loopEmpty = () => (pendingRegistrations().count > 0 ? fail(new Stalled(stalledMessage())) : finish());
     process.once("beforeExit", loopEmpty);
     // A program that leaves timers or sockets open: wait until registrations stop for a while.
     let last = -1;
@@ -492,7 +510,7 @@ function settled(sdk: SdkLike): Promise<void> {
           last = registered;
         }
         // Registrations still pending may be waiting on the program's timers: wait for them too.
-        if (quiet >= 10 && pendingRegistrations().length === 0) {
+        if (quiet >= 10 && pendingRegistrations().count === 0) {
           finish();
         } else {
           setTimeout(poll, 25).unref();
