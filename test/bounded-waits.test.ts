@@ -13,9 +13,9 @@ const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const PROGRAMS = path.join(__dirname, "fixtures", "programs");
 const COMPLIANT = path.join(__dirname, "fixtures", "states", "compliant.json");
 
-function preview(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function preview(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -56,6 +56,15 @@ describe("bounded waits, true messages", () => {
     const result = await preview([path.join(PROGRAMS, "exits-zero-js")]);
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe("error: the program called process.exit(0) before it finished, 0 resources registered");
+  });
+
+  test("a program that runs out of memory is one line with the remedy, not V8's trace", async () => {
+    // A small heap for every process, so that the program's runs out at once.
+    const result = await preview([path.join(PROGRAMS, "exhausts-memory-js")], { NODE_OPTIONS: "--max-old-space-size=200" });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(
+      /^error: the program ran out of memory \(heap limit from NODE_OPTIONS\) after \d+ resources?: run it on a machine with more memory, or set NODE_OPTIONS=--max-old-space-size=<MiB>$/,
+    );
   });
 
   test("an export with an unknown special signature is refused, naming the property", async () => {

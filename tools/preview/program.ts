@@ -49,8 +49,8 @@ export function workerPath(): string {
 
 /**
  * The worker's heap limit in MiB: three quarters of the machine's memory, since a program's SDK
- * objects take some 50 KB a resource at their peak; Node's default would stop a large program short.
- * A limit given in NODE_OPTIONS wins.
+ * objects take some 100 KB a resource at their peak, more with garbage, and Node's default limit
+ * would stop a large program short. A limit given in NODE_OPTIONS wins.
  */
 export function workerHeapMb(): number | undefined {
   if (/--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")) {

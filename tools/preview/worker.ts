@@ -139,8 +139,8 @@ function loadTypeScript(dir: string, sdkDir: string): TypeScriptLike {
   throw new Error("no TypeScript compiler found to load the program's .ts files; install typescript");
 }
 
-/** Compiles .ts files as they are required: transpile only, the way a tsconfig `noCheck` program runs. */
-function registerTypeScript(dir: string, sdkDir: string): void {
+/** The compiler and the options .ts files are transpiled with. */
+function typeScriptCompiler(dir: string, sdkDir: string): { ts: TypeScriptLike; compilerOptions: Record<string, unknown> } {
   const ts = loadTypeScript(dir, sdkDir);
   let options: Record<string, unknown> = { target: ts.ScriptTarget.ES2020 };
   const tsconfig = path.join(dir, "tsconfig.json");
@@ -170,10 +170,21 @@ function registerTypeScript(dir: string, sdkDir: string): void {
   delete compilerOptions.rootDir;
   delete compilerOptions.tsBuildInfoFile;
   delete compilerOptions.incremental;
+  return { ts, compilerOptions };
+}
 
+/**
+ * Compiles .ts files as they are required: transpile only, the way a tsconfig `noCheck` program runs.
+ * The compiler loads with the first .ts file: a JavaScript program never pays its second or so of
+ * loading and some 45 MB.
+ */
+function registerTypeScript(dir: string, sdkDir: string): void {
+  let compiler: ReturnType<typeof typeScriptCompiler> | undefined;
   type Loader = (module: { _compile(code: string, filename: string): void }, filename: string) => void;
   const extensions = (createRequire(__filename)("module") as { _extensions: Record<string, Loader> })._extensions;
   const load: Loader = (module, filename) => {
+    compiler ??= typeScriptCompiler(dir, sdkDir);
+    const { ts, compilerOptions } = compiler;
     const source = fs.readFileSync(filename, "utf8");
     const out = ts.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: true });
     const error = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error && d.file);
