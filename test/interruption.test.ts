@@ -104,7 +104,8 @@ describe("interrupting a preview", () => {
   });
 
   test("the time limit stops a program that never finishes, naming the limit and what was registered", async () => {
-    const run = startPreview(["--timeout", "3", NEVER_ENDS]);
+    // Long enough for the program to load and register on a busy machine, where that takes seconds.
+    const run = startPreview(["--timeout", "8", NEVER_ENDS]);
     const pid = run.child.pid as number;
     let seen: number[] = [];
     const watch = setInterval(() => (seen = [...new Set([...seen, ...descendants(pid)])]), 100);
@@ -112,7 +113,7 @@ describe("interrupting a preview", () => {
     clearInterval(watch);
     expect(code).toBe(2);
     expect(run.stderr()).toMatch(
-      /error: the program did not finish within the 3s time limit \(--timeout\): 2 resources registered so far; still registering "blocked" \[fixture:index:Blocked\]/,
+      /error: the program did not finish within the 8s time limit \(--timeout\): 2 resources registered so far; still registering "blocked" \[fixture:index:Blocked\]/,
     );
     expect(seen.length).toBeGreaterThanOrEqual(2);
     await until("the started processes to end", () => seen.every((p) => !alive(p)), 5000);
