@@ -95,10 +95,10 @@ export function stateValue(value: unknown, path = "", depth = 0): unknown {
   return out;
 }
 
-/** stateValue of a resource's inputs or outputs, with the resource and property in any message. */
-function propertiesOf(raw: Record<string, unknown>, key: "inputs" | "outputs", file: string): Record<string, unknown> {
+/** Refuses a resource's inputs or outputs that stateValue cannot read, naming the resource and property. */
+function checkProperties(raw: Record<string, unknown>, key: "inputs" | "outputs", file: string): void {
   try {
-    return stateValue(raw[key] ?? {}) as Record<string, unknown>;
+    stateValue(raw[key] ?? {});
   } catch (err) {
     if (err instanceof BadValue) {
       const where = err.path ? `property ${err.path}` : key;
@@ -153,10 +153,11 @@ export function parseStateExport(text: string, file: string): StateRun {
     if (raw.type !== undefined && typeof raw.type !== "string") {
       throw new PreviewError(`${file} is malformed: resource ${raw.urn} has a type that is not a string`);
     }
-    for (const key of ["inputs", "outputs"]) {
+    for (const key of ["inputs", "outputs"] as const) {
       if (raw[key] !== undefined && raw[key] !== null && !isObject(raw[key])) {
         throw new PreviewError(`${file} is malformed: ${key} of ${raw.urn} is not an object`);
       }
+      checkProperties(raw, key, file);
     }
     return { raw, parsed };
   });
@@ -170,7 +171,7 @@ export function parseStateExport(text: string, file: string): StateRun {
         type,
         name: parsed.name,
         urn: raw.urn as string,
-        properties: engineProperties(propertiesOf(raw, "inputs", file)),
+        properties: engineProperties(stateValue(raw.inputs ?? {})),
       });
     }
   }
@@ -199,8 +200,8 @@ export function parseStateExport(text: string, file: string): StateRun {
       provider,
       dependencies: strings(raw.dependencies),
       propertyDependencies,
-      inputs: engineProperties(propertiesOf(raw, "inputs", file)),
-      outputs: engineProperties(propertiesOf(raw, "outputs", file)),
+      inputs: engineProperties(stateValue(raw.inputs ?? {})),
+      outputs: engineProperties(stateValue(raw.outputs ?? {})),
       analyze: true,
       protect: raw.protect === true || undefined,
     };
