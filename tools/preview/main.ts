@@ -35,7 +35,7 @@ Options:
                                  has the CLI's pulumi:project, pulumi:runtime and pulumi:description
   --json                         Print a JSON object (source, policyPack, resources, diagnostics,
                                  remediations, summary) instead of text
-  --timeout <seconds>            Give up on a program that runs longer (default 300)
+  --timeout <seconds>            Give up on a preview, program or --state, that runs longer (default 300)
   -h, --help                     Print this help
 
 Exit status: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or a failure.
