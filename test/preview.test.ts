@@ -589,7 +589,7 @@ describe("bad input: one line on stderr, exit 2", () => {
   });
 
   test("a program that ends its own process", async () => {
-    expectOneLineError(await preview([program("exits-js")]), /the program exited with code 3 before it finished/);
+    expectOneLineError(await preview([program("exits-js")]), /the program called process\.exit\(3\) before it finished/);
   });
 
   test("a program that does not compile", async () => {

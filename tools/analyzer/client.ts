@@ -16,6 +16,7 @@ import {
   remediateResult,
   stackConfigureRequest,
 } from "./marshal";
+import { parentGuardPath, signalGroup, trackGroup } from "./process-group";
 import { AnalyzeResult, AnalyzerInfo, PolicyConfig, RemediateResult, Remediation, ResourceToAnalyze, StackContext } from "./types";
 
 export { reconcileConfig, secret, toStruct } from "./marshal";
@@ -35,7 +36,16 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the pack may take to print its port and answer; 30 s by default. */
   startTimeoutMs?: number;
+  /** How long one call may go unanswered before it fails with DEADLINE_EXCEEDED; 5 minutes by default. */
+  requestTimeoutMs?: number;
 }
+
+/** A bound on one call: it fails with DEADLINE_EXCEEDED if unanswered by then (epoch milliseconds). */
+export interface CallOptions {
+  deadline?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface PolicyPackClient {
   readonly pid: number;
@@ -48,11 +58,11 @@ export interface PolicyPackClient {
   /** Sends the config the CLI would: this config over the pack's defaults (see reconcileConfig). */
   configure(config: Record<string, PolicyConfig>): Promise<void>;
   configureStack(ctx: StackContext): Promise<void>;
-  analyze(resource: ResourceToAnalyze): Promise<AnalyzeResult>;
-  analyzeStack(resources: ResourceToAnalyze[]): Promise<AnalyzeResult>;
-  remediate(resource: ResourceToAnalyze): Promise<Remediation[]>;
+  analyze(resource: ResourceToAnalyze, options?: CallOptions): Promise<AnalyzeResult>;
+  analyzeStack(resources: ResourceToAnalyze[], options?: CallOptions): Promise<AnalyzeResult>;
+  remediate(resource: ResourceToAnalyze, options?: CallOptions): Promise<Remediation[]>;
   /** Remediate's whole answer, with the policies that said they do not apply. */
-  remediateResult(resource: ResourceToAnalyze): Promise<RemediateResult>;
+  remediateResult(resource: ResourceToAnalyze, options?: CallOptions): Promise<RemediateResult>;
   /** Closes the channel, stops the pack and waits for it to exit. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -103,17 +113,22 @@ function withStderr(message: string, output: PackOutput): string {
   return stderr ? `${message}; its stderr:\n${stderr}` : `${message}; it wrote nothing to stderr`;
 }
 
+/** Stops the pack's whole process group: SIGTERM, then SIGKILL after 5 s. */
 function stopProcess(child: PackProcess): Promise<void> {
+  const pid = child.pid as number;
   if (hasExited(child)) {
+    // The pack is gone; anything it started may not be.
+    signalGroup(pid, "SIGKILL");
     return Promise.resolve();
   }
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 5000);
+    const force = setTimeout(() => signalGroup(pid, "SIGKILL"), 5000);
     child.once("exit", () => {
       clearTimeout(force);
+      signalGroup(pid, "SIGKILL");
       resolve();
     });
-    child.kill("SIGTERM");
+    signalGroup(pid, "SIGTERM");
   });
 }
 
@@ -154,6 +169,7 @@ class Client implements PolicyPackClient {
     private readonly output: PackOutput,
     private readonly client: AnalyzerClient,
     readonly port: number,
+    private readonly requestTimeoutMs: number,
   ) {
     this.pid = child.pid as number;
   }
@@ -166,16 +182,25 @@ class Client implements PolicyPackClient {
     return this.output.stdout;
   }
 
-  private call<T>(method: string, invoke: (cb: (err: grpc.ServiceError | null, res: T) => void) => void): Promise<T> {
+  private call<T>(
+    method: string,
+    invoke: (metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: T) => void) => void,
+    options: CallOptions = {},
+  ): Promise<T> {
     if (this.closed) {
       return Promise.reject(new AnalyzerCallError(method, grpc.status.UNAVAILABLE, `${method} failed: the client is closed`));
     }
+    const sent = Date.now();
+    const deadline = options.deadline ?? sent + this.requestTimeoutMs;
     return new Promise((resolve, reject) =>
-      invoke((err, res) => {
+      invoke(new grpc.Metadata(), { deadline }, (err, res) => {
         if (!err) {
           return resolve(res);
         }
-        const message = `${method} failed: ${err.details || err.message}`;
+        const message =
+          err.code === grpc.status.DEADLINE_EXCEEDED
+            ? `${method} failed: the pack did not answer within ${Math.max(0, Math.round((deadline - sent) / 1000))}s`
+            : `${method} failed: ${err.details || err.message}`;
         reject(new AnalyzerCallError(method, err.code, hasExited(this.child) ? withStderr(`${message}; the pack has exited`, this.output) : message));
       }),
     );
@@ -188,7 +213,7 @@ class Client implements PolicyPackClient {
       .setRootDirectory(packDir)
       .setProgramDirectory(packDir);
     try {
-      await this.call("Handshake", (cb) => this.client.handshake(req, cb));
+      await this.call("Handshake", (md, o, cb) => this.client.handshake(req, md, o, cb));
     } catch (err) {
       if (!(err instanceof AnalyzerCallError && err.code === grpc.status.UNIMPLEMENTED)) {
         throw err;
@@ -199,7 +224,7 @@ class Client implements PolicyPackClient {
   async getAnalyzerInfo(): Promise<AnalyzerInfo> {
     // The answer never changes during a pack's life; the engine caches it too.
     if (!this.info) {
-      this.info = this.call("GetAnalyzerInfo", (cb) => this.client.getAnalyzerInfo(new Empty(), cb));
+      this.info = this.call("GetAnalyzerInfo", (md, o, cb) => this.client.getAnalyzerInfo(new Empty(), md, o, cb));
       this.info.catch(() => {
         this.info = undefined;
       });
@@ -209,31 +234,31 @@ class Client implements PolicyPackClient {
 
   async configure(config: Record<string, PolicyConfig>): Promise<void> {
     const req = configureRequest(reconcileConfig(await this.getAnalyzerInfo(), config));
-    await this.call("Configure", (cb) => this.client.configure(req, cb));
+    await this.call("Configure", (md, o, cb) => this.client.configure(req, md, o, cb));
   }
 
   async configureStack(ctx: StackContext): Promise<void> {
     const req = stackConfigureRequest(ctx);
-    await this.call("ConfigureStack", (cb) => this.client.configureStack(req, cb));
+    await this.call("ConfigureStack", (md, o, cb) => this.client.configureStack(req, md, o, cb));
   }
 
-  async analyze(resource: ResourceToAnalyze): Promise<AnalyzeResult> {
+  async analyze(resource: ResourceToAnalyze, options?: CallOptions): Promise<AnalyzeResult> {
     const req = analyzeRequest(resource, true);
-    return analyzeResult(await this.call("Analyze", (cb) => this.client.analyze(req, cb)));
+    return analyzeResult(await this.call("Analyze", (md, o, cb) => this.client.analyze(req, md, o, cb), options));
   }
 
-  async analyzeStack(resources: ResourceToAnalyze[]): Promise<AnalyzeResult> {
+  async analyzeStack(resources: ResourceToAnalyze[], options?: CallOptions): Promise<AnalyzeResult> {
     const req = analyzeStackRequest(resources);
-    return analyzeResult(await this.call("AnalyzeStack", (cb) => this.client.analyzeStack(req, cb)));
+    return analyzeResult(await this.call("AnalyzeStack", (md, o, cb) => this.client.analyzeStack(req, md, o, cb), options));
   }
 
-  async remediate(resource: ResourceToAnalyze): Promise<Remediation[]> {
-    return (await this.remediateResult(resource)).remediations;
+  async remediate(resource: ResourceToAnalyze, options?: CallOptions): Promise<Remediation[]> {
+    return (await this.remediateResult(resource, options)).remediations;
   }
 
-  async remediateResult(resource: ResourceToAnalyze): Promise<RemediateResult> {
+  async remediateResult(resource: ResourceToAnalyze, options?: CallOptions): Promise<RemediateResult> {
     const req = analyzeRequest(resource, false);
-    return remediateResult(await this.call("Remediate", (cb) => this.client.remediate(req, cb)));
+    return remediateResult(await this.call("Remediate", (md, o, cb) => this.client.remediate(req, md, o, cb), options));
   }
 
   async close(): Promise<void> {
@@ -260,11 +285,15 @@ export async function startPolicyPack(packDir: string, options: StartOptions = {
     throw new Error(`cannot find @pulumi/pulumi/cmd/run-policy-pack from ${dir}: are the pack's dependencies installed?`);
   }
 
-  const child = spawn(process.execPath, [runPolicyPack, ENGINE_ADDRESS, "."], {
+  // The preloaded guard only ends the pack when this process dies unannounced; the pack is otherwise
+  // started exactly as the CLI starts it. Its own process group: stopping it stops all it started.
+  const child = spawn(process.execPath, ["--require", parentGuardPath(), runPolicyPack, ENGINE_ADDRESS, "."], {
     cwd: dir,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  trackGroup(child);
   const output = new PackOutput(child);
   // Errors after start (a failed kill, say) surface as failed calls instead of crashing the caller.
   child.on("error", () => undefined);
@@ -280,7 +309,7 @@ export async function startPolicyPack(packDir: string, options: StartOptions = {
   const grpcClient = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   });
-  const client = new Client(child, output, grpcClient, port);
+  const client = new Client(child, output, grpcClient, port, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   try {
     await waitForReady(grpcClient, deadline);
     await client.handshake(dir);

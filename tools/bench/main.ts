@@ -14,6 +14,7 @@ import { summarise, waitForProfile } from "./profile";
 import { median, mib, ms, percentile, ratio, table } from "./stats";
 import { StackEncoder, WireClient, decodeResult, encodeAnalyze, encodeAnalyzeStack } from "./wire";
 import { analyzeShapes, stack, stackEntries } from "./workload";
+import { benchPreviewScale, PREVIEW_SIZES } from "./preview-scale";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const BARE_DIR = path.join(REPO, "test", "fixtures", "bare-pack");
@@ -386,7 +387,25 @@ async function accountOnly(): Promise<void> {
   process.stdout.write(`Machine: ${machine()}\n${(await accountBench(log)).join("\n")}\n`);
 }
 
-(process.argv.includes("--profile") ? profile() : process.argv.includes("--account") ? accountOnly() : bench()).then(
+// The preview of generated programs against plain setMocks: after the pack's own figures, or alone
+// with --preview-scale; --sizes=1000,5000 chooses the program sizes.
+function previewSizes(): number[] {
+  const arg = process.argv.find((a) => a.startsWith("--sizes="));
+  return arg ? arg.slice("--sizes=".length).split(",").map(Number).filter((n) => n > 0) : PREVIEW_SIZES;
+}
+
+async function previewScale(): Promise<void> {
+  process.stdout.write(`${await benchPreviewScale(previewSizes(), log)}\n`);
+}
+
+const run = process.argv.includes("--profile")
+  ? profile
+  : process.argv.includes("--account")
+    ? accountOnly
+    : process.argv.includes("--preview-scale")
+      ? previewScale
+      : () => bench().then(previewScale);
+run().then(
   () => process.exit(0),
   (err) => {
     log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);

@@ -4,7 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 
-import { PolicyPackClient, startPolicyPack } from "../analyzer/client";
+import * as grpc from "@grpc/grpc-js";
+
+import { AnalyzerCallError, PolicyPackClient, startPolicyPack } from "../analyzer/client";
 import { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyConfig } from "../analyzer/types";
 import { checkPolicyPackConfig } from "./config";
 import { PreviewError, errorMessage, firstLine } from "./errors";
@@ -25,7 +27,20 @@ export interface PolicyRunOptions {
    * deployed state only reports what would change, as `pulumi policy analyze` does.
    */
   applyRemediations: boolean;
+  /** The run's time limit: every call must be answered by the deadline (epoch milliseconds). */
+  timeLimit?: TimeLimit;
+  /** Called now and then with the resources analyzed so far and the total to analyze. */
+  onProgress?(analyzed: number, total: number): void;
 }
+
+export interface TimeLimit {
+  deadline: number;
+  /** The limit as given, for messages. */
+  seconds: number;
+}
+
+/** Resources whose Remediate and Analyze calls are in flight at once: replies arrive without a pause. */
+const IN_FLIGHT = 8;
 
 export interface ReportedDiagnostic extends Diagnostic {
   /** Analyze (one resource's inputs) or AnalyzeStack (all outputs). */
@@ -93,26 +108,46 @@ function changedKeys(before: Record<string, unknown>, after: Record<string, unkn
   return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
 }
 
-async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
+/** What was done when the time limit fired, for its message. */
+interface Progress {
+  analyzed: number;
+  total: number;
+}
+
+function timeLimitError(limit: TimeLimit, progress: Progress, stage: string): PreviewError {
+  return new PreviewError(
+    `the preview did not finish within the ${limit.seconds}s time limit (--timeout): ${stage}, ` +
+      `${progress.analyzed.toLocaleString("en")} of ${progress.total.toLocaleString("en")} resources analyzed`,
+  );
+}
+
+async function call<T>(what: string, f: () => Promise<T>, limit?: TimeLimit, progress?: Progress): Promise<T> {
   try {
     return await f();
   } catch (err) {
+    if (limit && progress && err instanceof AnalyzerCallError && err.code === grpc.status.DEADLINE_EXCEEDED && Date.now() >= limit.deadline) {
+      throw timeLimitError(limit, progress, `waiting for the policy pack's ${what}`);
+    }
     throw new PreviewError(`the policy pack failed: ${firstLine(errorMessage(err))}`);
   }
 }
 
 /** Starts the pack in a checked directory, with a one-line error when it cannot. */
-export async function startPack(packDir: string): Promise<{ client: PolicyPackClient; dir: string }> {
+export async function startPack(packDir: string, limit?: TimeLimit): Promise<{ client: PolicyPackClient; dir: string }> {
   const dir = checkPackDir(packDir);
+  const startTimeoutMs = limit ? Math.max(1, Math.min(30_000, limit.deadline - Date.now())) : undefined;
   try {
-    return { client: await startPolicyPack(dir), dir };
+    return { client: await startPolicyPack(dir, { startTimeoutMs }), dir };
   } catch (err) {
+    if (limit && Date.now() >= limit.deadline) {
+      throw new PreviewError(`the preview did not finish within the ${limit.seconds}s time limit (--timeout): starting the policy pack`);
+    }
     throw new PreviewError(`cannot start the policy pack in ${packDir}: ${firstLine(errorMessage(err))}`);
   }
 }
 
 export async function runPolicies(resources: PreviewResource[], options: PolicyRunOptions): Promise<PolicyRun> {
-  const { client, dir } = await startPack(options.packDir);
+  const { client, dir } = await startPack(options.packDir, options.timeLimit);
   try {
     return await analyzeWith(client, dir, resources, options);
   } finally {
@@ -127,37 +162,44 @@ export async function analyzeWith(
   input: PreviewResource[],
   options: PolicyRunOptions,
 ): Promise<PolicyRun> {
-  await call("ConfigureStack", () =>
-    client.configureStack({
-      stack: options.stack,
-      project: options.project,
-      organization: options.organization,
-      tags: options.tags ?? {},
-    }),
+  const limit = options.timeLimit;
+  const deadline = limit ? { deadline: limit.deadline } : undefined;
+  const resources = input.map((r) => ({ ...r }));
+  const toAnalyze = resources.filter((r) => r.analyze);
+  const progress: Progress = { analyzed: 0, total: toAnalyze.length };
+  const ask = <T>(what: string, f: () => Promise<T>) => call(what, f, limit, progress);
+
+  await ask("ConfigureStack", () =>
+    client.configureStack(
+      {
+        stack: options.stack,
+        project: options.project,
+        organization: options.organization,
+        tags: options.tags ?? {},
+      },
+    ),
   );
-  const info = await call("GetAnalyzerInfo", () => client.getAnalyzerInfo());
+  const info = await ask("GetAnalyzerInfo", () => client.getAnalyzerInfo());
   if (options.config) {
     checkPolicyPackConfig(info, options.config, options.configFile ?? "config");
   }
   if (info.supportsConfig) {
     // The CLI always sends the reconciled config: schema defaults, the pack's own, then the file's.
-    await call("Configure", () => client.configure(options.config ?? {}));
+    await ask("Configure", () => client.configure(options.config ?? {}));
   }
 
   const pack = { name: info.name, displayName: info.displayName, version: info.version, dir };
-  const diagnostics: ReportedDiagnostic[] = [];
-  const remediations: ReportedRemediation[] = [];
-  const resources = input.map((r) => ({ ...r }));
-  let analyzed = 0;
+  // Per resource, in resource order whatever order the replies come in.
+  const perResource: { diagnostics: ReportedDiagnostic[]; remediations: ReportedRemediation[] }[] = toAnalyze.map(() => ({
+    diagnostics: [],
+    remediations: [],
+  }));
 
-  for (const r of resources) {
-    if (!r.analyze) {
-      continue;
-    }
-    const fixes = await call("Remediate", () => client.remediate(toAnalyzerResource(r, "inputs")));
+  const analyzeOne = async (r: PreviewResource, found: (typeof perResource)[number]) => {
+    const fixes = await ask("Remediate", () => client.remediate(toAnalyzerResource(r, "inputs"), deadline));
     for (const fix of fixes) {
       if (fix.diagnostic) {
-        diagnostics.push({
+        found.diagnostics.push({
           policyName: fix.policyName,
           policyPackName: info.name,
           policyPackVersion: info.version,
@@ -168,7 +210,7 @@ export async function analyzeWith(
           stage: "resource",
         });
       } else if (fix.properties) {
-        remediations.push({
+        found.remediations.push({
           policyName: fix.policyName,
           policyPackName: info.name,
           policyPackVersion: info.version,
@@ -189,15 +231,32 @@ export async function analyzeWith(
         }
       }
     }
-    const result = await call("Analyze", () => client.analyze(toAnalyzerResource(r, "inputs")));
-    analyzed++;
+    const result = await ask("Analyze", () => client.analyze(toAnalyzerResource(r, "inputs"), deadline));
     for (const d of result.diagnostics) {
       // The engine reports a violation against the resource it analyzed, whatever URN the pack names.
-      diagnostics.push({ ...d, urn: r.urn, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "resource" });
+      found.diagnostics.push({ ...d, urn: r.urn, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "resource" });
     }
-  }
+    progress.analyzed++;
+    options.onProgress?.(progress.analyzed, progress.total);
+  };
 
-  const stack = await call("AnalyzeStack", () => client.analyzeStack(resources.map((r) => toAnalyzerResource(r, "outputs"))));
+  // Several resources in flight at once, each one's Remediate before its Analyze, so that the pack
+  // never waits for the next request; it answers them one by one, and each stands alone.
+  let next = 0;
+  const lane = async () => {
+    while (next < toAnalyze.length) {
+      const i = next++;
+      await analyzeOne(toAnalyze[i], perResource[i]);
+    }
+  };
+  const lanes = Array.from({ length: Math.min(IN_FLIGHT, toAnalyze.length) }, lane);
+  // The first failure is the one reported; the other lanes' calls are left to end with the pack.
+  await Promise.all(lanes);
+  const diagnostics = perResource.flatMap((f) => f.diagnostics);
+  const remediations = perResource.flatMap((f) => f.remediations);
+  const analyzed = progress.analyzed;
+
+  const stack = await ask("AnalyzeStack", () => client.analyzeStack(resources.map((r) => toAnalyzerResource(r, "outputs")), deadline));
   const known = new Set(resources.map((r) => r.urn));
   const root = rootStackUrn(options.stack, options.project);
   for (const d of stack.diagnostics) {

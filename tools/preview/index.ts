@@ -5,10 +5,10 @@ import * as path from "path";
 import * as fs from "fs";
 
 import { PolicyConfig } from "../analyzer/types";
-import { analyzeWith, checkPackDir, runPolicies, startPack } from "./analyze";
+import { analyzeWith, checkPackDir, runPolicies, startPack, TimeLimit } from "./analyze";
 import { PreviewError } from "./errors";
 import { loadProject, ProgramProject } from "./project";
-import { ProgramRun, runProject, RunProgramOptions } from "./program";
+import { DEFAULT_TIMEOUT_MS, ProgramRun, runProject, RunProgramOptions } from "./program";
 import { buildReport, PreviewReport } from "./report";
 import { readStateExport } from "./state";
 
@@ -36,6 +36,16 @@ export interface PreviewOptions {
   policyConfigFile?: string;
   /** Stack tags the pack sees (over, for a program, the CLI's own pulumi:project, pulumi:runtime, pulumi:description). */
   stackTags?: Record<string, string>;
+  /** Give up on a preview that takes longer than this, whatever it is doing (default 5 minutes). */
+  timeoutMs?: number;
+  /** Called now and then while the pack analyzes, with the resources done and the total. */
+  onAnalyzeProgress?(analyzed: number, total: number): void;
+}
+
+/** The run's deadline, from its start and the --timeout limit. */
+function timeLimitFrom(options: PreviewOptions, started: number): TimeLimit {
+  const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return { deadline: started + ms, seconds: ms / 1000 };
 }
 
 /** The tags the CLI itself puts on a stack from its Pulumi.yaml. */
@@ -60,11 +70,12 @@ export function defaultPackDir(): string {
 }
 
 export async function previewProgram(dir: string, options: PreviewOptions & RunProgramOptions = {}): Promise<PreviewReport> {
+  const timeLimit = timeLimitFrom(options, Date.now());
   const project = loadProject(dir, options);
   const packDirArg = options.packDir ?? defaultPackDir();
   checkPackDir(packDirArg);
   // The pack starts while the program runs: both take a second or two to load their SDKs.
-  const starting = startPack(packDirArg);
+  const starting = startPack(packDirArg, timeLimit);
   starting.catch(() => undefined);
   let run: ProgramRun;
   try {
@@ -87,6 +98,8 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
       organization: project.organization,
       tags: { ...projectStackTags(project), ...options.stackTags },
       applyRemediations: true,
+      timeLimit,
+      onProgress: options.onAnalyzeProgress,
     });
     return buildReport(
       { kind: "program", dir: project.dir, project: project.name, stack: project.stack, durationMs: run.durationMs },
@@ -99,6 +112,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
 }
 
 export async function previewState(file: string, options: PreviewOptions = {}): Promise<PreviewReport> {
+  const timeLimit = timeLimitFrom(options, Date.now());
   const state = readStateExport(file);
   const policies = await runPolicies(state.resources, {
     packDir: options.packDir ?? defaultPackDir(),
@@ -109,6 +123,8 @@ export async function previewState(file: string, options: PreviewOptions = {}): 
     organization: state.organization ?? "organization",
     tags: options.stackTags,
     applyRemediations: false,
+    timeLimit,
+    onProgress: options.onAnalyzeProgress,
   });
   return buildReport({ kind: "state", file: path.resolve(file), project: state.project, stack: state.stack }, policies, state.warnings);
 }

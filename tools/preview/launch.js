@@ -51,7 +51,9 @@ function launch(tool) {
 module.exports = { launch };
 
 if (require.main === module) {
-  launch("preview")
+  const preview = launch("preview");
+  preview.installSignalHandlers();
+  preview
     .main(process.argv.slice(2))
     .then((code) => process.stdout.write("", () => process.exit(code)));
 }

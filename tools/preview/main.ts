@@ -11,6 +11,8 @@ import { readPolicyPackConfig } from "./config";
 import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson } from "./report";
 import { terminalSafe, terminalSafeLines } from "./safe-text";
 import { writeSarif } from "./sarif";
+import { installSignalHandlers } from "../analyzer/process-group";
+import { analysisProgress } from "./progress";
 
 /** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
 const OPTIONS = {
@@ -36,7 +38,7 @@ const OPTIONS = {
     value: "<file>",
     help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers",
   },
-  timeout: { value: "<seconds>", help: "Give up on a program that runs longer (default 300)" },
+  timeout: { value: "<seconds>", help: "Give up on a preview, program or --state, that runs longer (default 300)" },
   help: { short: "h", help: "Print this help" },
 } satisfies Record<string, { value?: string; multiple?: boolean; short?: string; help: string }>;
 
@@ -238,8 +240,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     const packDir = opts.packDir ?? defaultPackDir();
     let report: PreviewReport;
+    const analysis = analysisProgress(io.stderr);
+    const bounds = { timeoutMs: opts.timeoutMs, onAnalyzeProgress: (n: number, total: number) => analysis.update(n, total) };
     if (opts.state !== undefined) {
-      report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags });
+      try {
+        report = await previewState(opts.state, { packDir, policyConfig, policyConfigFile: opts.configFile, stackTags: opts.stackTags, ...bounds });
+      } finally {
+        analysis.done();
+      }
     } else {
       const progress = progressReporter(io.stderr);
       const programText = new StringDecoder("utf8");
@@ -250,7 +258,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           policyConfigFile: opts.configFile,
           stackTags: opts.stackTags,
           stack: opts.stack,
-          timeoutMs: opts.timeoutMs,
+          ...bounds,
           onProgress: (n) => progress.update(n),
           // The program's own lines, with their control characters shown, not obeyed.
           onOutput: (chunk) => io.stderr.write(terminalSafeLines(programText.write(chunk))),
@@ -258,6 +266,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       } finally {
         io.stderr.write(terminalSafeLines(programText.end()));
         progress.done();
+        analysis.done();
       }
     }
     io.stderr.write(formatWarnings(report));
@@ -274,7 +283,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 }
 
+// Ctrl-C, SIGTERM and SIGHUP end the program's worker and the policy pack, whole process groups.
+export { installSignalHandlers } from "../analyzer/process-group";
+
 if (require.main === module) {
+  installSignalHandlers();
   void main(process.argv.slice(2)).then((code) => {
     // Exit once the output is flushed; a policy pack or program never keeps the command alive.
     process.stdout.write("", () => process.exit(code));

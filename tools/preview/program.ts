@@ -5,9 +5,11 @@
 // cannot take the CLI (or a test runner) down with it.
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { fork } from "child_process";
 
+import { parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
 import { PreviewError } from "./errors";
 import { loadProject, ProgramProject, ProjectOptions } from "./project";
 import { WorkerJob, WorkerMessage } from "./protocol";
@@ -45,6 +47,25 @@ export function workerPath(): string {
   return found;
 }
 
+/**
+ * The worker's heap limit in MiB: three quarters of the machine's memory, since a program's SDK
+ * objects take some 100 KB a resource at their peak, more with garbage, and Node's default limit
+ * would stop a large program short. A limit given in NODE_OPTIONS wins.
+ */
+export function workerHeapMb(): number | undefined {
+  if (/--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")) {
+    return undefined;
+  }
+  return Math.floor((os.totalmem() / 1024 / 1024) * 0.75);
+}
+
+/** What V8 prints when a heap runs out: the program's output stops there, the trace is not shown. */
+const OUT_OF_MEMORY = /<--- Last few GCs --->|FATAL ERROR: .*JavaScript heap out of memory/;
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+}
+
 export function runProgram(dir: string, options: RunProgramOptions = {}): Promise<ProgramRun> {
   const project = loadProject(dir, options);
   return runProject(project, options);
@@ -65,6 +86,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
   const started = Date.now();
   const output = options.onOutput ?? ((chunk: Buffer) => process.stderr.write(chunk));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const heapMb = workerHeapMb();
 
   return new Promise<ProgramRun>((resolve, reject) => {
     const child = fork(workerPath(), [JSON.stringify(job)], {
@@ -80,9 +102,15 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         PULUMI_CONFIG: JSON.stringify(project.config),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(project.secretKeys),
       },
-      execArgv: ["--enable-source-maps"],
+      execArgv: ["--enable-source-maps", "--require", parentGuardPath(), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Its own process group, so that stopping it stops whatever the program started too.
+      detached: true,
     });
+    trackGroup(child);
+    let registered = 0;
+    let pending: string[] = [];
+    let outOfMemory = false;
     let settled = false;
     const settle = (fn: () => void) => {
       if (!settled) {
@@ -92,15 +120,32 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
       }
     };
     const timer = setTimeout(() => {
-      settle(() => reject(new PreviewError(`the program did not finish within ${Math.round(timeoutMs / 1000)}s`)));
-      child.kill("SIGKILL");
+      const waiting = pending.length > 0 ? `; still registering ${pending.join(", ")}` : "";
+      settle(() =>
+        reject(
+          new PreviewError(
+            `the program did not finish within the ${timeoutMs / 1000}s time limit (--timeout): ` +
+              `${plural(registered, "resource")} registered so far${waiting}`,
+          ),
+        ),
+      );
+      signalGroup(child.pid as number, "SIGKILL");
     }, timeoutMs);
 
     child.stdout?.on("data", output);
-    child.stderr?.on("data", output);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      if (!outOfMemory && OUT_OF_MEMORY.test(chunk.toString("latin1"))) {
+        outOfMemory = true;
+      }
+      if (!outOfMemory) {
+        output(chunk);
+      }
+    });
     child.on("message", (message: WorkerMessage) => {
       switch (message.kind) {
         case "progress":
+          registered = message.registered;
+          pending = message.pending ?? [];
           options.onProgress?.(message.registered);
           break;
         case "error":
@@ -126,15 +171,14 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
     child.on("error", (err) => settle(() => reject(new PreviewError(`cannot start the program: ${err.message}`))));
     // "close" rather than "exit": by then every message the child sent has been delivered.
     child.on("close", (code, signal) => {
-      settle(() =>
-        reject(
-          new PreviewError(
-            signal
-              ? `the program was killed by ${signal} before it finished`
-              : `the program exited with code ${code} before it finished (does it call process.exit?)`,
-          ),
-        ),
-      );
+      // Uncaught errors come as messages: an exit without one is the program's own process.exit.
+      const why = outOfMemory
+        ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : "from NODE_OPTIONS"}) ` +
+          `after ${plural(registered, "resource")}: run it on a machine with more memory, or set NODE_OPTIONS=--max-old-space-size=<MiB>`
+        : signal
+          ? `the program was killed by ${signal} before it finished, ${plural(registered, "resource")} registered`
+          : `the program called process.exit(${code}) before it finished, ${plural(registered, "resource")} registered`;
+      settle(() => reject(new PreviewError(why)));
     });
   });
 }

@@ -61,7 +61,12 @@ export interface TypeProperties {
 }
 
 export type WorkerMessage =
-  | { kind: "progress"; registered: number }
+  | {
+      kind: "progress";
+      registered: number;
+      /** The first few registrations started and not finished, as `"name" [type]`. */
+      pending: string[];
+    }
   | {
       kind: "done";
       registrations: Registration[];

@@ -20,20 +20,49 @@ export interface StateRun {
   warnings: string[];
 }
 
+/** Deeper property trees are refused: the pack's protobuf decoder could not read them back either. */
+export const MAX_DEPTH = 100;
+
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** A property value the export holds that no engine would send: the message says where and why. */
+class BadValue extends Error {
+  constructor(
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
+
+function childPath(path: string, key: string | number): string {
+  return typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+}
+
 /**
- * A secret as the state file stores it, as the engine hands it to a pack: a decrypted ("plaintext",
- * JSON-encoded) value is kept; an encrypted one ("ciphertext") cannot be read here and is unknown.
+ * A value as the state file stores it, as the engine hands it to a pack: a decrypted ("plaintext",
+ * JSON-encoded) secret keeps its value, an encrypted one ("ciphertext") cannot be read here and is
+ * unknown; a resource reference is its id (its URN for a component), an output value its value.
+ * Assets and archives pass as they are. Any other signature, or a tree deeper than MAX_DEPTH, is
+ * refused with the property's path.
  */
-export function stateValue(value: unknown): unknown {
+export function stateValue(value: unknown, path = "", depth = 0): unknown {
+  if (depth > MAX_DEPTH) {
+    throw new BadValue(path, `is nested more than ${MAX_DEPTH} levels deep`);
+  }
   if (Array.isArray(value)) {
-    return value.map(stateValue);
+    return value.map((v, i) => stateValue(v, childPath(path, i), depth + 1));
   }
   if (!isObject(value)) {
     return value;
   }
-  if (value[SIG_KEY] === SECRET_SIG) {
+  const sig = value[SIG_KEY];
+  if (sig === SECRET_SIG) {
     if ("value" in value) {
-      return { [SIG_KEY]: SECRET_SIG, value: stateValue(value.value) };
+      return { [SIG_KEY]: SECRET_SIG, value: stateValue(value.value, path, depth + 1) };
     }
     if (typeof value.plaintext === "string") {
       let decoded: unknown;
@@ -42,18 +71,41 @@ export function stateValue(value: unknown): unknown {
       } catch {
         decoded = value.plaintext;
       }
-      return { [SIG_KEY]: SECRET_SIG, value: stateValue(decoded) };
+      return { [SIG_KEY]: SECRET_SIG, value: stateValue(decoded, path, depth + 1) };
     }
     return { [SIG_KEY]: SECRET_SIG, value: UNKNOWN };
   }
-  if (typeof value[SIG_KEY] === "string") {
+  if (sig === ASSET_SIG || sig === ARCHIVE_SIG) {
     return value;
+  }
+  if (sig === RESOURCE_SIG) {
+    return typeof value.id === "string" && value.id !== "" ? value.id : value.urn;
+  }
+  if (sig === OUTPUT_SIG) {
+    const inner = "value" in value ? stateValue(value.value, path, depth + 1) : UNKNOWN;
+    return value.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+  }
+  if (sig !== undefined) {
+    throw new BadValue(path, `has an unknown special signature ${JSON.stringify(String(sig)).slice(0, 80)} (key ${SIG_KEY})`);
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = stateValue(v);
+    out[k] = stateValue(v, childPath(path, k), depth + 1);
   }
   return out;
+}
+
+/** Refuses a resource's inputs or outputs that stateValue cannot read, naming the resource and property. */
+function checkProperties(raw: Record<string, unknown>, key: "inputs" | "outputs", file: string): void {
+  try {
+    stateValue(raw[key] ?? {});
+  } catch (err) {
+    if (err instanceof BadValue) {
+      const where = err.path ? `property ${err.path}` : key;
+      throw new PreviewError(`${file} is malformed: ${where} of ${String(raw.urn)} (${key}) ${err.why}`);
+    }
+    throw err;
+  }
 }
 
 function strings(v: unknown): string[] {
@@ -101,10 +153,11 @@ export function parseStateExport(text: string, file: string): StateRun {
     if (raw.type !== undefined && typeof raw.type !== "string") {
       throw new PreviewError(`${file} is malformed: resource ${raw.urn} has a type that is not a string`);
     }
-    for (const key of ["inputs", "outputs"]) {
+    for (const key of ["inputs", "outputs"] as const) {
       if (raw[key] !== undefined && raw[key] !== null && !isObject(raw[key])) {
         throw new PreviewError(`${file} is malformed: ${key} of ${raw.urn} is not an object`);
       }
+      checkProperties(raw, key, file);
     }
     return { raw, parsed };
   });

@@ -16,6 +16,8 @@ import { Registration, SourceLocation, TypeProperties, WorkerJob, WorkerMessage 
 const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}");
 
 const registrations: (Registration | undefined)[] = [];
+/** Each recorded registration by URN, for outputs registered later and provider look-ups. */
+const byUrn = new Map<string, Registration>();
 const types: Record<string, TypeProperties> = {};
 let registered = 0;
 let finished = false;
@@ -46,6 +48,9 @@ function fail(err: unknown): void {
 
 /** One line saying why the program failed, with the program's own source location when there is one. */
 function describeFailure(err: unknown): string {
+  if (err instanceof Stalled) {
+    return err.message;
+  }
   if (!(err instanceof Error)) {
     return `the program failed: ${oneLine(String(err))}`;
   }
@@ -202,8 +207,8 @@ function loadTypeScript(dir: string, sdkDir: string): TypeScriptLike {
   throw new Error("no TypeScript compiler found to load the program's .ts files; install typescript");
 }
 
-/** Compiles .ts files as they are required: transpile only, the way a tsconfig `noCheck` program runs. */
-function registerTypeScript(dir: string, sdkDir: string): void {
+/** The compiler and the options .ts files are transpiled with. */
+function typeScriptCompiler(dir: string, sdkDir: string): { ts: TypeScriptLike; compilerOptions: Record<string, unknown> } {
   const ts = loadTypeScript(dir, sdkDir);
   let options: Record<string, unknown> = { target: ts.ScriptTarget.ES2020 };
   const tsconfig = path.join(dir, "tsconfig.json");
@@ -233,10 +238,21 @@ function registerTypeScript(dir: string, sdkDir: string): void {
   delete compilerOptions.rootDir;
   delete compilerOptions.tsBuildInfoFile;
   delete compilerOptions.incremental;
+  return { ts, compilerOptions };
+}
 
+/**
+ * Compiles .ts files as they are required: transpile only, the way a tsconfig `noCheck` program runs.
+ * The compiler loads with the first .ts file: a JavaScript program never pays its second or so of
+ * loading and some 45 MB.
+ */
+function registerTypeScript(dir: string, sdkDir: string): void {
+  let compiler: ReturnType<typeof typeScriptCompiler> | undefined;
   type Loader = (module: { _compile(code: string, filename: string): void }, filename: string) => void;
   const extensions = (createRequire(__filename)("module") as { _extensions: Record<string, Loader> })._extensions;
   const load: Loader = (module, filename) => {
+    compiler ??= typeScriptCompiler(dir, sdkDir);
+    const { ts, compilerOptions } = compiler;
     const source = fs.readFileSync(filename, "utf8");
     const out = ts.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: true });
     const error = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error && d.file);
@@ -317,9 +333,68 @@ interface ReadRequest {
   getVersion(): string;
 }
 
+/**
+ * A progress message at each hundredth resource, and at most one per PROGRESS_MS in between: one per
+ * resource would cost more than the resource.
+ */
+const PROGRESS_MS = 100;
+let progressTimer: NodeJS.Timeout | undefined;
+
+function sendProgress(): void {
+  send({ kind: "progress", registered, pending: pendingRegistrations().named });
+}
+
 function progress(): void {
   registered++;
-  send({ kind: "progress", registered });
+  if (registered % 100 === 0) {
+    sendProgress();
+    return;
+  }
+  progressTimer ??= setTimeout(() => {
+    progressTimer = undefined;
+    sendProgress();
+  }, PROGRESS_MS).unref();
+}
+
+/** The program can make no more progress: the message says what it left unfinished. */
+class Stalled extends Error {}
+
+/** How many unfinished registrations a message names. */
+const PENDING_NAMED = 5;
+let pendingSource: (() => Map<unknown, { name?: string; type?: string; label?: string }>) | undefined;
+
+/** How many registrations the SDK has started and not finished, and the first `limit` of them as `"name" [type]`. */
+function pendingRegistrations(limit = PENDING_NAMED): { count: number; named: string[] } {
+  const pending = pendingSource?.();
+  const named: string[] = [];
+  if (!pending) {
+    return { count: 0, named };
+  }
+  for (const r of pending.values()) {
+    if (named.length >= limit) {
+      break;
+    }
+    named.push(r.name && r.type ? `"${r.name}" [${r.type}]` : String(r.label ?? "a resource"));
+  }
+  return { count: pending.size, named };
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/** Why the program stopped without finishing: what it registered, and what never finished. */
+function stalledMessage(): string {
+  const pending = pendingRegistrations();
+  if (pending.count === 0) {
+    return `the program stopped with ${count(registered, "resource")} registered and its main promise unresolved: it awaits a promise that never resolves`;
+  }
+  const named = pending.named.join(", ");
+  const more = pending.count > pending.named.length ? ` and ${pending.count - pending.named.length} more` : "";
+  return (
+    `the program stopped with ${count(pending.count, "resource registration")} that never finished: ${named}${more} ` +
+    `(waiting on a promise or output that never resolves); ${count(registered, "resource")} registered`
+  );
 }
 
 type Transform = (args: {
@@ -420,6 +495,7 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
             ownTransforms.set(urn, own);
             parentOf.set(urn, parent);
             registrations[slot] = { kind: "register", ...base, urn, outputs: structToJs(resp.getObject()) };
+            byUrn.set(urn, registrations[slot] as Registration);
             progress();
           }
           cb(err, response);
@@ -450,6 +526,9 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
       if (!err && response) {
         const resp = response as { getUrn(): string; getProperties(): StructLike | undefined };
         registrations[slot] = { kind: "read", ...base, urn: resp.getUrn(), outputs: structToJs(resp.getProperties()) };
+        if (!byUrn.has(resp.getUrn())) {
+          byUrn.set(resp.getUrn(), registrations[slot] as Registration);
+        }
         progress();
       }
       cb(err, response);
@@ -459,11 +538,9 @@ function instrument(sdk: SdkLike, monitor: MonitorLike, stackTransforms: unknown
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, cb) => {
     const urn = req.getUrn();
-    const outputs = structToJs(req.getOutputs());
-    for (const r of registrations) {
-      if (r && r.urn === urn) {
-        r.outputs = outputs;
-      }
+    const registration = byUrn.get(urn);
+    if (registration) {
+      registration.outputs = structToJs(req.getOutputs());
     }
     return registerOutputs(req, cb);
   };
@@ -476,12 +553,14 @@ function settled(sdk: SdkLike): Promise<void> {
     const finish = () => {
       if (!done) {
         done = true;
-        process.removeListener("beforeExit", finish);
+        process.removeListener("beforeExit", loopEmpty);
         resolve();
       }
     };
-    // A program without open handles: the event loop empties and Node says so.
-    process.once("beforeExit", finish);
+    // A program without open handles: the event loop empties and Node says so; registrations still
+    // pending then can never finish.
+    const loopEmpty = () => (pendingRegistrations().count > 0 ? fail(new Stalled(stalledMessage())) : finish());
+    process.once("beforeExit", loopEmpty);
     // A program that leaves timers or sockets open: wait until registrations stop for a while.
     let last = -1;
     let quiet = 0;
@@ -496,7 +575,8 @@ function settled(sdk: SdkLike): Promise<void> {
           quiet = 0;
           last = registered;
         }
-        if (quiet >= 10) {
+        // Registrations still pending may be waiting on the program's timers: wait for them too.
+        if (quiet >= 10 && pendingRegistrations().count === 0) {
           finish();
         } else {
           setTimeout(poll, 25).unref();
@@ -505,6 +585,31 @@ function settled(sdk: SdkLike): Promise<void> {
     };
     setTimeout(poll, 25).unref();
   });
+}
+
+/**
+ * The SDK passes every promise it makes through `debuggablePromise`, which stamps it with a formatted
+ * stack trace and a label and chains two more promises onto it to track leaks, all read only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set or by the exit-time leak report this worker does not use (it
+ * reports pending registrations itself). That is about 120 promises a resource for a resource class
+ * with 30 properties; with source maps on, formatting the traces is most of a large program's run
+ * time, and the stamps and chains a third of its heap. Here promises pass through untouched:
+ * registrations, and so what the pack sees, are the same.
+ */
+function skipPromiseDebugging(sdkDir: string): void {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    return;
+  }
+  let debuggable: { debuggablePromise?: unknown };
+  try {
+    debuggable = requireFrom(sdkDir, path.join(sdkDir, "runtime", "debuggable")) as typeof debuggable;
+  } catch {
+    return;
+  }
+  // The SDK's modules call it through their module object, so replacing the export reaches them all.
+  if (typeof debuggable.debuggablePromise === "function") {
+    debuggable.debuggablePromise = <T>(p: Promise<T>) => p;
+  }
 }
 
 interface SdkLike {
@@ -557,6 +662,14 @@ async function main(): Promise<void> {
   const sdkDir = path.dirname(resolveFrom(job.projectDir, "@pulumi/pulumi/package.json") ?? sdkEntry);
   const sdk = requireFrom(job.projectDir, sdkEntry) as SdkLike;
   sdkVersion = (requireFrom(job.projectDir, path.join(sdkDir, "package.json")) as { version: string }).version;
+  skipPromiseDebugging(sdkDir);
+  const sdkState = requireFrom(sdkDir, path.join(sdkDir, "runtime", "state")) as { getPendingResourceRegistrations?(): Map<unknown, never> };
+  if (typeof sdkState.getPendingResourceRegistrations === "function") {
+    pendingSource = () => sdkState.getPendingResourceRegistrations?.() ?? new Map();
+  }
+  // The event loop empties before the program's main promise settles: nothing can settle it now.
+  const stalled = () => fail(new Stalled(stalledMessage()));
+  process.once("beforeExit", stalled);
 
   if (job.typescript) {
     registerTypeScript(job.projectDir, sdkDir);
@@ -567,19 +680,7 @@ async function main(): Promise<void> {
   instrument(sdk, sdk.runtime.getMonitor() as MonitorLike, context.stackTransforms);
 
   // Explicit providers, so invokes made through one answer for its region.
-  const providerUrns = new Map<string, Registration>();
-  context.providers = {
-    get(urn: string) {
-      if (!providerUrns.has(urn)) {
-        for (const r of registrations) {
-          if (r && r.urn === urn) {
-            providerUrns.set(urn, r);
-          }
-        }
-      }
-      return providerUrns.get(urn)?.inputs;
-    },
-  };
+  context.providers = { get: (urn: string) => byUrn.get(urn)?.inputs };
 
   process.argv = [process.argv[0], job.entry];
   await sdk.runtime.runInPulumiStack(async () => {
@@ -592,6 +693,7 @@ async function main(): Promise<void> {
     });
     return loadProgram();
   });
+  process.removeListener("beforeExit", stalled);
   await settled(sdk);
   if (finished) {
     return;
