@@ -2,7 +2,7 @@
 // Both live here, and test/sdk-internals.test.ts fails with a clear message if an SDK upgrade
 // changes either; that is also why package.json pins @pulumi/policy to one exact version.
 
-import { ReportViolation } from "@pulumi/policy";
+import { ReportViolation, Secret } from "@pulumi/policy";
 
 /**
  * The SDK's unknown-checking proxy hands out its target under this key (its own serializer relies
@@ -31,4 +31,36 @@ type ReportWithLevel = (violation: { message: string; urn?: string; enforcementL
  */
 export function reportAdvisory(report: ReportViolation, message: string, urn?: string): void {
   (report as unknown as ReportWithLevel)({ message, urn, enforcementLevel: "advisory" });
+}
+
+/**
+ * In Remediate, props is the unknown-checking proxy over the SDK's secret-preserving proxy over the
+ * deserialized inputs, in which every secret is still a `Secret`. This is that innermost object, or
+ * undefined when props is not wrapped that way.
+ */
+export function remediateInputs(props: unknown): Record<string, unknown> | undefined {
+  const inner = proxyTarget(proxyTarget(props));
+  return inner as Record<string, unknown> | undefined;
+}
+
+/** Whether a value holds a `Secret` anywhere inside it. */
+export function holdsSecret(value: unknown, depth = 0): boolean {
+  if (value instanceof Secret) return true;
+  if (value === null || typeof value !== "object" || depth > 64) return false;
+  return Object.values(value).some((v) => holdsSecret(v, depth + 1));
+}
+
+/**
+ * Sets a remediated input on Remediate's props without losing a secret. The SDK's proxy keeps a
+ * property secret only when the property itself is one; a secret nested inside it (a data
+ * resource's ARN inside eventSelectors) would come back as plain text once the rules' plain copy
+ * replaces it. Such a property becomes a secret as a whole.
+ */
+export function setRemediatedInput(props: Record<string, unknown>, key: string, value: unknown): void {
+  const inputs = remediateInputs(props);
+  if (inputs && holdsSecret(inputs[key])) {
+    inputs[key] = new Secret(value);
+  } else {
+    props[key] = value;
+  }
 }

@@ -15,6 +15,7 @@ import {
   CIS_V3, EXEMPT_TRAIL, NOT_A_TRAIL, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
   requirementsSchema, schema, trailLabel, trailToJudge,
 } from "./common";
+import { setRemediatedInput } from "./sdk-internals";
 
 export const trailMeetsCisAlone: ResourceValidationPolicy = {
   name: "aws-cloudtrail-trail-meets-cis",
@@ -44,9 +45,8 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     if (isExempt(args, exempt)) return args.notApplicable(EXEMPT_TRAIL);
     const remediation = remediateTrail(kind, readProps(args.props), allowed);
     if (!remediation) return undefined;
-    // Assigning through the SDK's proxy keeps any secret property secret.
     const props = args.props as Record<string, unknown>;
-    for (const [key, value] of Object.entries(remediation.changes)) props[key] = value;
+    for (const [key, value] of Object.entries(remediation.changes)) setRemediatedInput(props, key, value);
     return props;
   },
   validateResource: (args, reportViolation) => {

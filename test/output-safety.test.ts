@@ -192,11 +192,10 @@ describe("the hostile program through every output format", () => {
     expect(trail.outputs).toMatchObject({ s3BucketName: "[secret]", kmsKeyId: "[secret]" });
     const other = findByName(report, "osc");
     expect(other.inputs.tags).toBe("[secret]");
-    // Remediated (ReadOnly to All), the data resource ARN came back from the pack without its secret
-    // wrapper; its value is hidden all the same.
-    const selectors = other.inputs.eventSelectors as { readWriteType: string; dataResources: { values: string[] }[] }[];
-    expect(selectors[0].readWriteType).toBe("All");
-    expect(selectors[0].dataResources[0].values).toEqual(["[secret]"]);
+    // Remediated (ReadOnly to All), the selectors that held a secret data resource ARN come back
+    // from the pack as one secret.
+    expect(other.inputs.eventSelectors).toBe("[secret]");
+    expect(report.remediations.find((r) => r.urn === other.urn)?.changed).toContain("eventSelectors");
     expect(report.remediations.length).toBeGreaterThan(0);
     for (const r of report.remediations) {
       expect(r.properties.s3BucketName).toBe("[secret]");

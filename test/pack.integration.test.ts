@@ -321,6 +321,18 @@ describe("remediation (enforcement level remediate)", () => {
     expect(remediation.properties?.kmsKeyId).toEqual(secret("arn:key"));
   });
 
+  test("a secret nested in a remediated property keeps the property secret", async () => {
+    await pack.configure({ [MEETS]: { enforcementLevel: "remediate" } });
+    const arn = "arn:aws:s3:::secret-audit-bucket/";
+    const [remediation] = await pack.remediate(trail("main", {
+      s3BucketName: "b", isMultiRegionTrail: true,
+      eventSelectors: [{ readWriteType: "ReadOnly", dataResources: [{ type: "AWS::S3::Object", values: [secret(arn)] }] }],
+    }));
+    expect(remediation.properties?.eventSelectors).toEqual(secret([
+      { readWriteType: "All", dataResources: [{ type: "AWS::S3::Object", values: [arn] }] },
+    ]));
+  });
+
   test("a value unknown at preview is not remediated", async () => {
     await pack.configure({ [MEETS]: { enforcementLevel: "remediate" } });
     const unknown = trail("main", { s3BucketName: "b", isMultiRegionTrail: UNKNOWN });
