@@ -379,7 +379,7 @@ class Reader {
       if (f instanceof Unknown || f instanceof Malformed || typeof f.field !== "string") continue;
       if (!MANAGEMENT_FIELDS.includes(f.field)) {
         this.problem("management-field", `${f.path}.field`,
-          `${f.path}.field is ${fieldName(f.field)}, a field AWS rejects in a management event selector, ` +
+          `${f.path}.field ${fieldPhrase(f.field)} AWS rejects in a management event selector, ` +
           "where it accepts only eventCategory, readOnly and eventSource.");
       } else if (f.field === "eventSource" && !f.conditions.every((c) => c.operator === "notEquals"
         && Array.isArray(c.values) && c.values.every((v) => typeof v !== "string"
@@ -451,8 +451,15 @@ export function selectsManagement(field: FieldSelector): boolean {
 }
 
 /** A field name as written when it is a plain name, never arbitrary text from the program. */
-function fieldName(field: string): string {
-  return /^[A-Za-z][\w.]{0,63}$/.test(field) ? field : "a field";
+/** The fields AWS documents for advanced event selectors (AdvancedFieldSelector.Field). */
+const AWS_FIELDS = new Set([
+  "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",
+  "sessionCredentialFromConsole", "userIdentity.arn", "errorCode", "vpcEndpointId",
+]);
+
+/** "is eventName, a field": a field is named only when AWS documents it, as the value may be a secret. */
+function fieldPhrase(field: string): string {
+  return AWS_FIELDS.has(field) ? `is ${field}, a field` : "names a field AWS does not document, which";
 }
 
 function describeType(value: unknown): string {

@@ -9,6 +9,7 @@ import { Requirements } from "../lib/cis";
 import {
   ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf,
 } from "../lib/trail";
+import { quoted } from "../lib/text";
 import { UNKNOWN_VALUE, Unknown, Value } from "../lib/values";
 import { proxyTarget, reportAdvisory } from "./sdk-internals";
 
@@ -82,9 +83,12 @@ export function reportUnknown(report: ReportViolation, message: string, urn?: st
   reportAdvisory(report, message, urn);
 }
 
-/** "trail "main"": the logical name, never a property value (which could be a secret). */
+/**
+ * `trail "main"`: the logical name, never a property value (which could be a secret), quoted with
+ * its control characters escaped, since the CLI prints the message as it is.
+ */
 export function trailLabel(name: string): string {
-  return `trail "${name}"`;
+  return `trail ${quoted(name)}`;
 }
 
 // ---- configuration ----

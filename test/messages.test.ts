@@ -139,3 +139,28 @@ describe("unknowns and the stack without a trail", () => {
     expect(result.filter((d) => d.policyName === policy).map((d) => text(d.message))).toEqual([message]);
   });
 });
+
+describe("nothing from a program reaches a message raw", () => {
+  test("a field AWS does not document is not echoed: the value could be anything, a secret included", async () => {
+    const props = advanced({ field: "s3cr3t-token-value", equals: ["x"] });
+    const [problem] = parseTrail("aws", props).problems;
+    expect(problem.message).toBe(
+      "advancedEventSelectors[0].fieldSelectors[1].field names a field AWS does not document, which AWS rejects in a " +
+      "management event selector, where it accepts only eventCategory, readOnly and eventSource.");
+    const result = await pack.analyze(trail(props));
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    expect(JSON.stringify(result.diagnostics)).not.toContain("s3cr3t-token-value");
+  });
+
+  test("a trail name with control characters is quoted escaped in every policy's message", async () => {
+    const name = "evil\u001b]0;title\u0007\r\nPolicies: passed\u202e";
+    const resource = { ...trail({ s3BucketName: "logs", eventSelectors: [{ readWriteType: "ReadOnly" }] }), name };
+    const messages = [...(await pack.analyze(resource)).diagnostics, ...(await pack.analyzeStack([resource])).diagnostics]
+      .map((d) => text(d.message));
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    for (const message of messages) {
+      expect(message).toContain('"evil\\u001b]0;title\\u0007\\r\\nPolicies: passed\\u202e"');
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    }
+  });
+});

@@ -3,25 +3,12 @@
 // them ("[secret]"), never their value. Every report writer (text, JSON, and any other) goes through
 // these helpers.
 
+import { UNSAFE_CHARACTERS, UNSAFE_IN_JSON, escapeCharacter } from "../../lib/text";
 import { SECRET_SIG, SIG_KEY } from "../analyzer/types";
 import { isObject } from "./resources";
 
 /** What a secret becomes in output, as in `pulumi preview --json` and `pulumi stack export`. */
 export const REDACTED = "[secret]";
-
-// C0 controls (CR, LF, ESC, BEL, ...), DEL, C1 controls (CSI, OSC, NEL, ...), the bidirectional
-// marks, embeddings, overrides and isolates, the Unicode line and paragraph separators, and UTF-16
-// halves that are not part of a pair (they cannot be written as UTF-8).
-const UNSAFE =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// The same, less what JSON.stringify escapes already (C0 and unpaired halves).
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-
-const SHORT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-function escapeChar(c: string): string {
-  return SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
 
 /**
  * The text with every control character, bidi control and line break written out visibly (`\n`,
@@ -29,12 +16,12 @@ function escapeChar(c: string): string {
  * reorder text or start a line. Printable text, backslashes included, is unchanged.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
+  return text.replace(UNSAFE_CHARACTERS, escapeCharacter);
 }
 
 /** Like terminalSafe, but keeps line feeds and tabs: for output that is meant to be several lines. */
 export function terminalSafeLines(text: string): string {
-  return text.replace(UNSAFE, (c) => (c === "\n" || c === "\t" ? c : escapeChar(c)));
+  return text.replace(UNSAFE_CHARACTERS, (c) => (c === "\n" || c === "\t" ? c : escapeCharacter(c)));
 }
 
 /** File content for an error message: escaped, quoted, and at most `max` characters of it. */
@@ -46,7 +33,7 @@ export function quoteExcerpt(text: string, max = 40): string {
 
 /** JSON text whose every character is printable: what JSON.stringify leaves raw is escaped as \uXXXX. */
 export function safeJson(value: unknown, indent = 2): string {
-  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, escapeChar);
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, escapeCharacter);
 }
 
 /** A secret as it travels to a pack or sits in a stack export (value, plaintext or ciphertext). */
