@@ -68,25 +68,29 @@ function wrap(text: string, width: number): string[] {
 }
 
 export const USAGE = `Usage:
-  npm run preview -- [options] <program dir>
-  npm run preview -- [options] --state <stack export file>
+  npm run -s preview -- [options] <program dir>
+  npm run -s preview -- [options] --state <stack export file>
 
 Runs a Pulumi TypeScript or JavaScript program under the SDK's mocks, in preview mode, and sends every
 resource it declares through the policy pack over the Analyzer protocol, as \`pulumi preview
 --policy-pack\` would. No Pulumi CLI, credentials or cloud account are needed: AWS lookups
 (getCallerIdentity, getRegion, getPartition, getAvailabilityZones, iam.getPolicyDocument,
-s3.getBucket) answer for account 123456789012, and values a real preview would not know yet
-(ids, ARNs, names the provider would generate, other computed outputs) are unknown. Secure
+s3.getBucket) answer for account 123456789012, and what a real preview would not know yet (ids,
+ARNs, other outputs the provider computes) is unknown, as each provider reports it; names a
+provider would generate are left out. Secure
 config values are not decrypted: the program sees the secret "[secret]". What the program prints
 goes to stderr; the report goes to stdout.
 
 With --state, audits a deployed stack instead: Analyze over each resource's recorded inputs and the
-stack policies over its recorded outputs (\`pulumi stack export\` output, deployment version 3).
+stack policies over its recorded outputs (\`pulumi stack export\` output, deployment versions 1
+to 4, or a backend checkpoint file).
 
 Options:
 ${optionsHelp()}
 
-Exit status: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or a failure.
+Exit status: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or a failure
+(one line on stderr; with --json, also {"error": {"message": ...}} on stdout). Use npm run -s so that
+npm's own banner stays out of stdout.
 `;
 
 export interface CliOptions {
