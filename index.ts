@@ -2,11 +2,10 @@
 // process may serve only one.
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
-import { guardDeserializer } from "./policies/envelope-guard";
+import { guardSdkDeserializer } from "./policies/sdk-internals";
 
 // Every request is answered with diagnostics, even one whose properties the SDK cannot read.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-guardDeserializer(require("@pulumi/policy/deserialize"));
+guardSdkDeserializer();
 
 new PolicyPack("cis-cloudtrail", {
   description: "CIS AWS Foundations Benchmark: CloudTrail enabled in all regions, judged with AWS's own semantics.",

@@ -47,8 +47,14 @@ function readable(value: unknown): unknown {
   return out;
 }
 
+/** The module that exports the SDK's deserializer. */
+export interface Deserializer {
+  deserializeProperties?: Deserialize;
+  __guarded?: boolean;
+}
+
 /** Wraps the SDK's deserializer once; a second call changes nothing. */
-export function guardDeserializer(module: { deserializeProperties?: Deserialize; __guarded?: boolean }): void {
+export function guardDeserializer(module: Deserializer): void {
   const original = module.deserializeProperties;
   if (typeof original !== "function" || module.__guarded) {
     return;

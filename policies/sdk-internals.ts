@@ -1,8 +1,11 @@
-// The two places the pack relies on @pulumi/policy behaviour that is not part of its typed API.
-// Both live here, and test/sdk-internals.test.ts fails with a clear message if an SDK upgrade
-// changes either; that is also why package.json pins @pulumi/policy to one exact version.
+// Every place the pack relies on @pulumi/policy behaviour that is not part of its typed API: the
+// proxy target key, the object form of reportViolation, the proxies Remediate's props come in, and
+// the deserializer every request goes through. All of them live here (the envelope guard's logic is
+// in envelope-guard.ts), and test/sdk-internals.test.ts fails with a clear message if an SDK upgrade
+// changes any; that is also why package.json pins @pulumi/policy to one exact version.
 
 import { ReportViolation, Secret } from "@pulumi/policy";
+import { Deserializer, guardDeserializer } from "./envelope-guard";
 
 /**
  * The SDK's unknown-checking proxy hands out its target under this key (its own serializer relies
@@ -63,4 +66,14 @@ export function setRemediatedInput(props: Record<string, unknown>, key: string, 
   } else {
     props[key] = value;
   }
+}
+
+/**
+ * Makes every request answerable: the SDK's server calls its deserializer through the exports of
+ * @pulumi/policy/deserialize before any policy runs, so the guard wraps that export (see
+ * envelope-guard.ts). Called once, by index.ts, before the pack starts serving.
+ */
+export function guardSdkDeserializer(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  guardDeserializer(require("@pulumi/policy/deserialize") as Deserializer);
 }

@@ -1,10 +1,11 @@
-// The two @pulumi/policy behaviours outside its typed API that the pack relies on
+// The @pulumi/policy behaviours outside its typed API that the pack relies on
 // (policies/sdk-internals.ts). Each test fails with a message saying what changed and what to do.
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackClient, startPolicyPack } from "../tools/analyzer/client";
 import { UNKNOWN } from "../tools/analyzer/types";
-import { PROXY_TARGET_KEY, proxyTarget } from "../policies/sdk-internals";
+import { Secret } from "@pulumi/policy";
+import { PROXY_TARGET_KEY, holdsSecret, proxyTarget, remediateInputs } from "../policies/sdk-internals";
 
 const ROOT = path.join(__dirname, "..");
 const MEETS = "aws-cloudtrail-trail-meets-cis";
@@ -34,6 +35,28 @@ describe("@pulumi/policy internals the pack uses", () => {
     const wrapped = proxy.unknownCheckingProxy!(props);
     sdkStillDoes(proxyTarget(wrapped) === props, `returns the proxied object for ${PROXY_TARGET_KEY}`);
     expect(proxyTarget(props)).toBeUndefined();
+  });
+
+  test("its server deserializes every request through the exports of deserialize.js, which the envelope guard wraps", () => {
+    const server = fs.readFileSync(require.resolve("@pulumi/policy/server.js"), "utf8");
+    const calls = server.match(/deserialize_1\.deserializeProperties\(/g) ?? [];
+    sdkStillDoes(calls.length >= 4, `calls deserialize_1.deserializeProperties( for Analyze, AnalyzeStack, providers and Remediate (found ${calls.length})`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const deserialize = require("@pulumi/policy/deserialize") as { deserializeProperties?: unknown };
+    sdkStillDoes(typeof deserialize.deserializeProperties === "function", "exports deserializeProperties from deserialize.js");
+  });
+
+  test("Remediate's props are the unknown-checking proxy over the secret-preserving proxy, secrets still Secret inside", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const proxy = require("@pulumi/policy/proxy") as { unknownCheckingProxy: (o: object) => object };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const secrets = require("@pulumi/policy/secret") as { secretsPreservingProxy?: (o: object) => object };
+    sdkStillDoes(typeof secrets.secretsPreservingProxy === "function", "has secretsPreservingProxy in secret.js");
+    const inputs = { eventSelectors: [{ dataResources: [{ values: [new Secret("arn:aws:s3:::b/")] }] }] };
+    const props = proxy.unknownCheckingProxy(secrets.secretsPreservingProxy!(inputs));
+    sdkStillDoes(remediateInputs(props) === inputs, "wraps Remediate's inputs in two proxies that hand out their targets");
+    expect(holdsSecret(inputs.eventSelectors)).toBe(true);
+    expect(holdsSecret([{ values: ["plain"] }])).toBe(false);
   });
 
   describe("over the Analyzer protocol", () => {
