@@ -688,7 +688,7 @@ describe("bad input: one line on stderr, exit 2", () => {
   test("--help prints usage and exits 0", async () => {
     const result = await preview(["--help"]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^Usage:\n  npm run preview -- \[options\] <program dir>/);
+    expect(result.stdout).toMatch(/^Usage:\n  npm run -s preview -- \[options\] <program dir>/);
     expect(result.stdout).toContain("--policy-pack-config <file>");
   });
 });
