@@ -8,12 +8,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PassThrough } from "stream";
+import type { Log } from "sarif";
 
 import { startPack } from "../tools/preview/analyze";
 import { previewProgram } from "../tools/preview/index";
 import { PreviewReport } from "../tools/preview/report";
 import { StartedPack, USAGE, main, parseArgs } from "../tools/account/main";
 import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
+import { schemaErrors } from "./sarif-schema";
 
 const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "bin", "tools", "account", "main.js");
@@ -79,6 +81,13 @@ const sim = new SimulatedAws({
 });
 let pack: StartedPack;
 const saved = { ...process.env };
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "check-account-test-"));
+
+/** The SARIF log at file, which must be complete: no FILE.partial is left beside it. */
+function readSarif(file: string): Log {
+  expect(fs.existsSync(`${file}.partial`)).toBe(false);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Log;
+}
 
 /** The environment of an SDK user pointed at the local endpoint, as account `account`. */
 function useAccount(account: string, endpoint = sim.url): void {
@@ -153,6 +162,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pack?.client.close();
   await sim.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
   for (const k of Object.keys(process.env)) {
     if (!(k in saved)) delete process.env[k];
   }
@@ -216,6 +226,27 @@ describe("one account: the same verdict as the preview of a program declaring th
     expect(run.code).toBe(3);
     expect(run.stdout).toMatch(/Not judged \(could not be read\):\n {4}the event selectors of trail main \(cloudtrail:GetEventSelectors in us-east-1\): AccessDeniedException: /);
     expect(run.stdout).toContain("main  home us-east-1, account 100000000007, not fully read (unknown to the pack)");
+  });
+
+  test("--sarif: one valid SARIF run, its results the report's diagnostics, located in the account", async () => {
+    const file = path.join(tmp, "account.sarif");
+    const { run, report } = await checkJson(id(7), ["--sarif", file]);
+    expect(run.code).toBe(3);
+    const sarif = readSarif(file);
+    expect(schemaErrors(sarif)).toEqual([]);
+    expect(sarif.runs).toHaveLength(1);
+    const [only] = sarif.runs;
+    expect(only.automationDetails?.id).toBe(`check-account/${id(7)}/`);
+    expect(only.logicalLocations).toEqual([{ name: id(7), fullyQualifiedName: id(7), kind: "namespace" }]);
+    expect(only.results?.map((r) => [r.ruleId, r.message.text])).toEqual(report.diagnostics.map((d) => [d.policyName, d.message]));
+    for (const r of only.results ?? []) {
+      expect(r.locations).toEqual([{ logicalLocations: [expect.objectContaining({ fullyQualifiedName: expect.stringContaining(`urn:pulumi:${id(7)}::`), parentIndex: 0 })] }]);
+    }
+    // What could not be read: the run says it did not see everything.
+    expect(only.invocations).toEqual([{
+      executionSuccessful: false,
+      toolExecutionNotifications: [{ level: "warning", message: { text: expect.stringMatching(/^not judged, could not be read: the event selectors of trail main .*AccessDeniedException/) } }],
+    }]);
   });
 
   test("a fully read compliant trail still makes the account comply beside a trail that could not be read", async () => {
@@ -318,6 +349,11 @@ describe("one account: the same verdict as the preview of a program declaring th
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^error: no AWS credentials: CredentialsProviderError: .*\n$/);
+    const json = await check(["--json"]);
+    expect(json.code).toBe(2);
+    const { error } = JSON.parse(json.stdout) as { error: { message: string } };
+    expect(error.message).toMatch(/^no AWS credentials: CredentialsProviderError: /);
+    expect(json.stderr).toBe(`error: ${error.message}\n`);
   });
 
   test("nothing readable at all: exit 2, naming what was refused", async () => {
@@ -358,9 +394,10 @@ describe("an organization", () => {
 
   test("a paginated organization: one verdict per account, as the preview judges the same trails, and a summary", async () => {
     useAccount(ORG_ID, orgSim.url);
-    const run = await check(["--organization", "--role-name", "OrganizationAccountAccessRole", "--json", "--concurrency", "3"]);
+    const file = path.join(tmp, "organization.sarif");
+    const run = await check(["--organization", "--role-name", "OrganizationAccountAccessRole", "--json", "--concurrency", "3", "--sarif", file]);
     const out = JSON.parse(run.stdout) as {
-      accounts: { account: string; name: string; verdict: string; exitCode: number; fault?: string }[];
+      accounts: { account: string; name: string; verdict: string; exitCode: number; fault?: string; report?: PreviewReport }[];
       summary: Record<string, unknown>;
     };
     const verdicts = Object.fromEntries(out.accounts.map((a) => [a.name, a.verdict]));
@@ -386,6 +423,21 @@ describe("an organization", () => {
     const orgTrailReads = orgSim.calls.filter((c) => c.trail === readOnlyOrgTrail.trail.TrailARN);
     expect(orgTrailReads.map((c) => c.action).sort()).toEqual(["GetEventSelectors", "GetTrailStatus"]);
     expect(run.stderr).toMatch(/Checked 7 of 7 accounts listed so far \(3 fail, 2 not judged or unreadable\)\n$/);
+
+    // --sarif: one valid log, one run per account in the order they finished, each run located in its account.
+    const sarif = readSarif(file);
+    expect(schemaErrors(sarif)).toEqual([]);
+    expect(sarif.runs.map((r) => r.logicalLocations?.[0])).toEqual(out.accounts.map((a) => ({
+      name: a.account, fullyQualifiedName: a.account, kind: "namespace", decoratedName: a.name,
+    })));
+    expect(new Set(sarif.runs.map((r) => r.automationDetails?.id)).size).toBe(7);
+    for (const [i, a] of out.accounts.entries()) {
+      expect(sarif.runs[i].results?.map((r) => r.ruleId)).toEqual(a.report?.diagnostics.map((d) => d.policyName) ?? []);
+    }
+    expect(sarif.runs[out.accounts.findIndex((a) => a.name === "locked")]).toMatchObject({
+      results: [],
+      invocations: [{ executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: expect.stringMatching(/^could not be read: cannot assume role /) } }] }],
+    });
   }, 60_000);
 
   test("text output: each account's verdict and report, then the summary", async () => {
@@ -395,6 +447,29 @@ describe("an organization", () => {
     expect(run.stdout).toContain(`Account ${org(1)} (compliant): complies\nChecking account ${org(1)} (compliant) in 3 regions`);
     expect(run.stdout).toContain(`Account ${org(4)} (locked): unreadable\n    cannot assume role`);
     expect(run.stdout).toMatch(/Organization: 7 accounts checked: 2 comply, 3 fail, 1 not judged, 1 could not be read\n {4}skipped 200000000005 \(suspended\): SUSPENDED\n$/);
+  }, 60_000);
+
+  test("an account name set by a member account's admin is shown escaped, never obeyed", async () => {
+    const hostile = "evil\u001b]0;pwned\u0007\r\nAccount 999999999999 (fake): complies\u202e";
+    const lone: SimAccount = { id: "300000000000", name: hostile, trails: [multi("300000000000")] };
+    const loneSim = new SimulatedAws({
+      regions: REGIONS, account: (a) => (a === lone.id ? lone : undefined),
+      organization: { id: "o-exampleorgid", managementAccount: lone.id, accountIds: [lone.id], pageSize: 20 },
+    });
+    useAccount(lone.id, await loneSim.start());
+    try {
+      const text = await check(["--organization", "--role-name", "audit"]);
+      expect(text.code).toBe(0);
+      const escaped = "evil\\u001b]0;pwned\\u0007\\r\\nAccount 999999999999 (fake): complies\\u202e";
+      expect(text.stdout).toContain(`Account ${lone.id} (${escaped}): complies\nChecking account ${lone.id} (${escaped}) in 3 regions\n`);
+      expect(text.stdout).not.toMatch(/[\u001b\u0007\r\u202e]/);
+      expect(text.stdout.split("\n").filter((l) => l.startsWith("Account "))).toHaveLength(1);
+      const json = await check(["--organization", "--role-name", "audit", "--json"]);
+      expect(json.stdout).not.toMatch(/[\u001b\u0007\r\u202e]/);
+      expect((JSON.parse(json.stdout) as { accounts: { name: string }[] }).accounts[0].name).toBe(hostile);
+    } finally {
+      await loneSim.stop();
+    }
   }, 60_000);
 
   test("the README names every IAM action the command was seen to call", async () => {
@@ -415,28 +490,42 @@ describe("an organization", () => {
 
   test("a caller that cannot list the organization: exit 2 with the reason", async () => {
     useAccount(org(1), orgSim.url);
-    const run = await check(["--organization", "--role-name", "audit"]);
+    const file = path.join(tmp, "refused.sarif");
+    const run = await check(["--organization", "--role-name", "audit", "--sarif", file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: checking the organization failed: AccessDeniedException: /);
+    // No log is left that could pass for a complete one.
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith("refused"))).toEqual([]);
+    // With --json, the stream already begun ends with the error, and stays one JSON object.
+    const json = await check(["--organization", "--role-name", "audit", "--json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({
+      caller: expect.objectContaining({ account: org(1) }),
+      accounts: [],
+      error: { message: expect.stringMatching(/^checking the organization failed: AccessDeniedException: /) },
+    });
   });
 });
 
 describe("the command line", () => {
   test("--help lists every option", () => {
-    for (const option of ["--profile", "--region", "--organization", "--role-name", "--concurrency", "--policy-pack", "--policy-pack-config", "--json", "--help"]) {
-      expect(USAGE).toContain(option);
-    }
+    const listed = USAGE.split("\n").filter((l) => /^ {2}-/.test(l)).map((l) => l.trim().split(/ {2,}/)[0]);
+    expect(listed).toEqual([
+      "--profile <name>", "--region <name>", "--organization", "--role-name <name>", "--concurrency <n>", "--policy-pack <dir>",
+      "--policy-pack-config <file>", "--json", "--sarif <file>", "-h, --help",
+    ]);
     expect(parseArgs(["-h"]).help).toBe(true);
   });
 
   test.each([
-    [["--bogus"], /Unknown option '--bogus'/],
-    [["extra"], /Unexpected argument 'extra'/],
+    [["--bogus"], /^unknown option --bogus \(see --help\)$/],
+    [["extra"], /^unexpected argument extra \(see --help\)$/],
     [["--organization"], /--organization needs --role-name/],
     [["--role-name", "x"], /--role-name applies to --organization only/],
     [["--concurrency", "0"], /--concurrency needs a whole number from 1 to 64, got "0"/],
     [["--region", "Europe"], /--region needs a region name such as eu-west-1, got "Europe"/],
-    [["--profile"], /argument missing/],
+    [["--profile"], /^--profile needs a value \(see --help\)$/],
+    [["--sarif", "--json"], /^--sarif needs a value \(see --help\)$/],
   ])("%j is refused with a clear message", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
@@ -444,6 +533,16 @@ describe("the command line", () => {
   test("bad input exits 2 with one line and no report", async () => {
     const run = await check(["--concurrency", "many"]);
     expect(run).toEqual({ code: 2, stdout: "", stderr: 'error: --concurrency needs a whole number from 1 to 64, got "many"\n' });
+  });
+
+  test("with --json, bad input is also a JSON error object on stdout, even when the parser refuses the line", async () => {
+    for (const [argv, message] of [
+      [["--json", "--bogus"], "unknown option --bogus (see --help)"],
+      [["--json", "--organization"], "--organization needs --role-name <role to assume in each account> (see --help)"],
+    ] as const) {
+      const run = await check([...argv]);
+      expect(run).toEqual({ code: 2, stdout: `${JSON.stringify({ error: { message } }, null, 2)}\n`, stderr: `error: ${message}\n` });
+    }
   });
 
   test.each(["SIGINT", "SIGTERM"] as const)("%s while AWS does not answer leaves no process behind", async (signal) => {

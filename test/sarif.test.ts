@@ -5,26 +5,15 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import Ajv04 from "ajv-draft-04";
-import addFormats from "ajv-formats";
 import type { Log } from "sarif";
 
 import { PreviewReport } from "../tools/preview/report";
 import { rootStackUrn } from "../tools/preview/resources";
+import { schemaErrors } from "./sarif-schema";
 
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const PROGRAMS = path.join(__dirname, "fixtures", "programs");
-const SCHEMA = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "sarif", "sarif-2.1.0-rtm.5.json"), "utf8"));
-
-// The schema's language pattern has a stray "]", valid only as a non-Unicode regular expression.
-const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
-addFormats(ajv);
-const validateSarif = ajv.compile(SCHEMA);
-
-function schemaErrors(log: unknown): string[] {
-  return validateSarif(log) ? [] : (validateSarif.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-}
 
 delete process.env.AWS_REGION;
 delete process.env.AWS_DEFAULT_REGION;

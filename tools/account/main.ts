@@ -2,15 +2,16 @@
 // the policy pack. Exit status: 0 shown to comply, 1 a mandatory policy fails, 3 not judged (something
 // could not be read and nothing read fails), 2 bad input or nothing could be read at all.
 
-import { parseArgs as parseNodeArgs } from "util";
-
 import { PolicyPackClient } from "../analyzer/client";
 import { PolicyConfig } from "../analyzer/types";
 import { checkPackDir, startPack } from "../preview/analyze";
 import { readPolicyPackConfig } from "../preview/config";
+import { CliOption, optionsHelp, parseStrict, wantsJson } from "../preview/cli-options";
 import { PreviewError, errorMessage, firstLine } from "../preview/errors";
 import { defaultPackDir } from "../preview/index";
-import { exitCode, formatText, toJson } from "../preview/report";
+import { errorJson, exitCode, formatText, formatWarnings, redactReport, toJson } from "../preview/report";
+import { safeJson, terminalSafe } from "../preview/safe-text";
+import { SarifLogWriter, toSarifRun, unreadableAccountRun, writeSarif } from "../preview/sarif";
 import { Identity, Session, awsError, isCredentialsError } from "./aws";
 import { Judge, judgeAccount } from "./check";
 import { Limiter } from "./limit";
@@ -19,6 +20,32 @@ import { readAccount } from "./read";
 
 export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 64;
+
+/** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
+const OPTIONS = {
+  profile: { value: "<name>", help: "AWS profile to use, as AWS_PROFILE=<name> does (default: AWS_PROFILE, else the default profile)" },
+  region: { value: "<name>", multiple: true, help: "Check only this region (repeatable; default: every enabled region)" },
+  organization: { help: "Check every ACTIVE account of the caller's organization" },
+  "role-name": { value: "<name>", help: "With --organization: the role to assume in each member account, e.g. OrganizationAccountAccessRole" },
+  concurrency: { value: "<n>", help: `At most n AWS calls, and n accounts, at once (default ${DEFAULT_CONCURRENCY}, 1 to ${MAX_CONCURRENCY})` },
+  "policy-pack": { value: "<dir>", help: "Policy pack to run (default: this repository's pack)" },
+  "policy-pack-config": {
+    value: "<file>",
+    help: 'JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}}, as for `pulumi preview --policy-pack-config`',
+  },
+  json: {
+    help: 'Print a JSON report instead of text (with --organization: {"caller", "accounts": [...], "summary": {...}}, ' +
+      'written account by account); an exit-2 error is then {"error": {"message": ...}}',
+  },
+  sarif: {
+    value: "<file>",
+    help: "Also write the violations as SARIF 2.1.0 to <file>, one run per account (with --organization, written " +
+      "account by account to <file>.partial, renamed to <file> once complete)",
+  },
+  help: { short: "h", help: "Print this help" },
+} satisfies Record<string, CliOption>;
+
+type OptionName = keyof typeof OPTIONS;
 
 export const USAGE = `Usage:
   npm run check-account -- [options]
@@ -37,19 +64,7 @@ administrator, assumes --role-name in each (the caller's own account is read as 
 checks them with bounded concurrency, printing each account's verdict as it is known.
 
 Options:
-  --profile <name>               AWS profile to use, as AWS_PROFILE=<name> does (default: AWS_PROFILE,
-                                 else the default profile)
-  --region <name>                Check only this region (repeatable; default: every enabled region)
-  --organization                 Check every ACTIVE account of the caller's organization
-  --role-name <name>             With --organization: the role to assume in each member account,
-                                 e.g. OrganizationAccountAccessRole
-  --concurrency <n>              At most n AWS calls, and n accounts, at once (default ${DEFAULT_CONCURRENCY}, 1 to ${MAX_CONCURRENCY})
-  --policy-pack <dir>            Policy pack to run (default: this repository's pack)
-  --policy-pack-config <file>    JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}},
-                                 as for \`pulumi preview --policy-pack-config\`
-  --json                         Print a JSON report instead of text (with --organization:
-                                 {"accounts": [...], "summary": {...}}, written account by account)
-  -h, --help                     Print this help
+${optionsHelp(OPTIONS)}
 
 Exit status: 0 every account checked is shown to comply; 1 a mandatory policy fails; 3 the verdict
 depends on something that could not be read (named under "Not judged") and nothing read fails;
@@ -65,34 +80,15 @@ export interface CliOptions {
   packDir?: string;
   configFile?: string;
   json: boolean;
+  sarif?: string;
   help: boolean;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function parseArgs(argv: string[]): CliOptions {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseNodeArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        profile: { type: "string" },
-        region: { type: "string", multiple: true },
-        organization: { type: "boolean" },
-        "role-name": { type: "string" },
-        concurrency: { type: "string" },
-        "policy-pack": { type: "string" },
-        "policy-pack-config": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new PreviewError(`${firstLine(errorMessage(err)).replace(/\.$/, "")} (see --help)`);
-  }
-  const text = (key: string): string | undefined => {
+  const { values } = parseStrict(OPTIONS, argv, false);
+  const text = (key: OptionName): string | undefined => {
     const v = values[key] as string | undefined;
     if (v !== undefined && v.trim() === "") throw new PreviewError(`--${key} needs a value (see --help)`);
     return v;
@@ -106,6 +102,7 @@ export function parseArgs(argv: string[]): CliOptions {
     packDir: text("policy-pack"),
     configFile: text("policy-pack-config"),
     json: values.json === true,
+    sarif: text("sarif"),
     help: values.help === true,
   };
   if (opts.help) return opts;
@@ -177,8 +174,9 @@ function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed
   };
 }
 
-function accountHeading(r: AccountResult): string {
-  return `Account ${r.account}${r.name ? ` (${r.name})` : ""}: ${r.verdict}`;
+/** An account as a heading names it: the name is the one its admin set in Organizations, shown escaped. */
+function accountLabel(account: string, name: string): string {
+  return `${account}${name ? ` (${terminalSafe(name)})` : ""}`;
 }
 
 export function summaryText(s: OrganizationSummary): string {
@@ -186,44 +184,76 @@ export function summaryText(s: OrganizationSummary): string {
     `Organization: ${s.accounts} accounts checked: ${s.complies} comply, ${s.fails} fail, ${s.notJudged} not judged, ` +
     `${s.unreadable} could not be read`,
   ];
-  for (const k of s.skipped) lines.push(`    skipped ${k.account}${k.name ? ` (${k.name})` : ""}: ${k.status}`);
+  for (const k of s.skipped) lines.push(`    skipped ${accountLabel(k.account, k.name)}: ${terminalSafe(k.status)}`);
   return lines.join("\n") + "\n";
 }
 
-async function runOrganization(session: Session, caller: Identity, judge: Judge, opts: CliOptions, io: Io): Promise<number> {
+/** An account's result as the JSON stream shows it: its report redacted, every character printable. */
+function resultJson(result: AccountResult): string {
+  return safeJson(result.report ? { ...result, report: redactReport(result.report) } : result, 0);
+}
+
+/**
+ * How an exit-2 error reaches stdout with --json: an object of its own, or, once an organization's
+ * stream has started, the stream's closing "error" member, so stdout stays one JSON object.
+ */
+interface ErrorOutput {
+  json?: (message: string) => string;
+}
+
+async function runOrganization(session: Session, caller: Identity, judge: Judge, opts: CliOptions, io: Io, errors: ErrorOutput): Promise<number> {
   const progress = progressLine(io.stderr);
   let first = true;
-  if (opts.json) io.stdout.write(`{\n"caller": ${JSON.stringify(caller)},\n"accounts": [\n`);
-  let summary: OrganizationSummary;
+  // Opened before the first account is read, so that a file that cannot be written fails at once.
+  const sarif = opts.sarif !== undefined ? new SarifLogWriter(opts.sarif) : undefined;
   try {
-    summary = await checkOrganization(session, caller, judge, {
-      roleName: opts.roleName as string,
-      regions: opts.regions,
-      concurrency: opts.concurrency,
-      limiter: new Limiter(opts.concurrency),
-      onAccount(result) {
-        if (opts.json) {
-          io.stdout.write(`${first ? "" : ",\n"}${JSON.stringify(result)}`);
-        } else {
+    const info = sarif ? await judge.turn.run(() => judge.client.getAnalyzerInfo()) : undefined;
+    if (opts.json) {
+      io.stdout.write(`{\n"caller": ${safeJson(caller, 0)},\n"accounts": [\n`);
+      errors.json = (message) => `\n],\n"error": ${safeJson({ message }, 0)}\n}\n`;
+    }
+    let summary: OrganizationSummary;
+    try {
+      summary = await checkOrganization(session, caller, judge, {
+        roleName: opts.roleName as string,
+        regions: opts.regions,
+        concurrency: opts.concurrency,
+        limiter: new Limiter(opts.concurrency),
+        onAccount(result) {
           progress.done();
-          io.stdout.write(`${accountHeading(result)}\n`);
-          io.stdout.write(result.report ? formatText(result.report) + "\n" : `    ${result.fault}\n\n`);
-        }
-        first = false;
-      },
-      onProgress: (done, listed, s) => progress.update(done, listed, s),
-    });
+          if (result.report) io.stderr.write(formatWarnings(result.report));
+          if (opts.json) {
+            io.stdout.write(`${first ? "" : ",\n"}${resultJson(result)}`);
+          } else {
+            io.stdout.write(`Account ${accountLabel(result.account, result.name)}: ${result.verdict}\n`);
+            io.stdout.write(result.report ? formatText(result.report) + "\n" : `    ${terminalSafe(result.fault ?? "")}\n\n`);
+          }
+          if (sarif && info) {
+            sarif.add(result.report
+              ? toSarifRun(result.report)
+              : unreadableAccountRun({ name: info.name, displayName: info.displayName, version: info.version, dir: judge.dir },
+                info.policies, result.account, result.name, result.fault ?? "nothing could be read"));
+          }
+          first = false;
+        },
+        onProgress: (done, listed, s) => progress.update(done, listed, s),
+      });
+    } catch (err) {
+      throw err instanceof PreviewError ? err : new PreviewError(`checking the organization failed: ${awsError(err)}`);
+    } finally {
+      progress.done();
+    }
+    sarif?.commit();
+    if (opts.json) {
+      io.stdout.write(`\n],\n"summary": ${safeJson({ ...summary, exitCode: organizationExitCode(summary) }, 0)}\n}\n`);
+    } else {
+      io.stdout.write(summaryText(summary));
+    }
+    return organizationExitCode(summary);
   } catch (err) {
-    progress.done();
-    throw err instanceof PreviewError ? err : new PreviewError(`checking the organization failed: ${awsError(err)}`);
+    sarif?.abort();
+    throw err;
   }
-  progress.done();
-  if (opts.json) {
-    io.stdout.write(`\n],\n"summary": ${JSON.stringify({ ...summary, exitCode: organizationExitCode(summary) })}\n}\n`);
-  } else {
-    io.stdout.write(summaryText(summary));
-  }
-  return organizationExitCode(summary);
 }
 
 /** A pack already started (by a caller checking many accounts in turn), used and left running. */
@@ -239,6 +269,7 @@ export async function main(
   started?: StartedPack,
 ): Promise<number> {
   let starting: Promise<PolicyPackClient> | undefined;
+  const errors: ErrorOutput = { json: wantsJson(argv) ? errorJson : undefined };
   try {
     const opts = parseArgs(argv);
     if (opts.help) {
@@ -266,7 +297,7 @@ export async function main(
     const { client, dir } = await pack;
     const judge: Judge = { client, dir, config, configFile: opts.configFile, organization: "aws", turn: new Limiter(1) };
 
-    if (opts.organization) return await runOrganization(session, caller, judge, opts, io);
+    if (opts.organization) return await runOrganization(session, caller, judge, opts, io, errors);
 
     const clients = session.own();
     try {
@@ -276,15 +307,17 @@ export async function main(
         throw new PreviewError(`nothing could be read in account ${caller.account}: ${why}`);
       }
       const report = await judgeAccount(judge, read);
-      for (const w of report.warnings) io.stderr.write(`warning: ${w}\n`);
+      io.stderr.write(formatWarnings(report));
+      if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
       io.stdout.write(opts.json ? toJson(report) : formatText(report));
       return exitCode(report);
     } finally {
       clients.close();
     }
   } catch (err) {
-    const message = err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`;
-    io.stderr.write(`error: ${firstLine(message)}\n`);
+    const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
+    io.stderr.write(`error: ${terminalSafe(message)}\n`);
+    if (errors.json) io.stdout.write(errors.json(message));
     return 2;
   } finally {
     if (starting) {

@@ -2,9 +2,9 @@
 // Exit status: 0 no mandatory violation, 1 a mandatory violation, 2 the preview could not be made.
 
 import { StringDecoder } from "string_decoder";
-import { ParseArgsConfig, parseArgs as nodeParseArgs } from "util";
 
 import { PolicyConfig } from "../analyzer/types";
+import { CliOption, optionsHelp, parseStrict, wantsJson } from "./cli-options";
 import { errorMessage, firstLine, PreviewError } from "./errors";
 import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
@@ -40,32 +40,9 @@ const OPTIONS = {
   },
   timeout: { value: "<seconds>", help: "Give up on a preview, program or --state, that runs longer (default 300)" },
   help: { short: "h", help: "Print this help" },
-} satisfies Record<string, { value?: string; multiple?: boolean; short?: string; help: string }>;
+} satisfies Record<string, CliOption>;
 
 type OptionName = keyof typeof OPTIONS;
-
-function optionsHelp(): string {
-  const rows = Object.entries(OPTIONS).map(([name, o]) => {
-    const short = "short" in o ? `-${o.short}, ` : "";
-    return { left: `  ${short}--${name}${"value" in o ? ` ${o.value}` : ""}`, help: o.help };
-  });
-  const width = Math.max(...rows.map((r) => r.left.length)) + 2;
-  return rows.map((r) => wrap(r.help, 100 - width).map((line, i) => (i === 0 ? r.left.padEnd(width) : " ".repeat(width)) + line).join("\n")).join("\n");
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  return [...lines, line];
-}
 
 export const USAGE = `Usage:
   npm run -s preview -- [options] <program dir>
@@ -85,7 +62,7 @@ stack policies over its recorded outputs (\`pulumi stack export\` output, deploy
 to 4, or a backend checkpoint file).
 
 Options:
-${optionsHelp()}
+${optionsHelp(OPTIONS)}
 
 Exit status: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or a failure
 (one line on stderr; with --json, also {"error": {"message": ...}} on stdout). Use npm run -s so that
@@ -105,34 +82,8 @@ export interface CliOptions {
   help: boolean;
 }
 
-/** node:util's parseArgs over OPTIONS, strict: an unknown option or a missing value is one clear error. */
-function parseStrict(argv: string[]): { values: Partial<Record<OptionName, string | string[] | boolean>>; positionals: string[] } {
-  const config = Object.fromEntries(
-    Object.entries(OPTIONS).map(([name, o]) => [
-      name,
-      { type: "value" in o ? "string" : "boolean", ...("multiple" in o ? { multiple: o.multiple } : {}), ...("short" in o ? { short: o.short } : {}) },
-    ]),
-  ) as ParseArgsConfig["options"];
-  try {
-    return nodeParseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const option = /'(-[^' ]+)/.exec(errorMessage(err))?.[1];
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
-      throw new PreviewError(`unknown option ${option} (see --help)`);
-    }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option && /argument (missing|is ambiguous)/.test(errorMessage(err))) {
-      throw new PreviewError(`${option} needs a value (see --help)`);
-    }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option && /does not take an argument/.test(errorMessage(err))) {
-      throw new PreviewError(`${option} takes no value (see --help)`);
-    }
-    throw new PreviewError(`${firstLine(errorMessage(err))} (see --help)`);
-  }
-}
-
 export function parseArgs(argv: string[]): CliOptions {
-  const { values, positionals } = parseStrict(argv);
+  const { values, positionals } = parseStrict(OPTIONS, argv, true);
   const text = (name: OptionName): string | undefined => {
     const value = values[name] as string | undefined;
     if (value === "") {
@@ -218,14 +169,7 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-/**
- * Whether the command line asks for JSON, read from the raw arguments: the report format of an
- * error must not depend on the arguments being valid.
- */
-export function wantsJson(argv: string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--json" || a.startsWith("--json="));
-}
+export { wantsJson };
 
 /** Runs the command; resolves to the exit status. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {

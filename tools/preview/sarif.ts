@@ -5,11 +5,12 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
-import type { Location, Log, ReportingDescriptor, ReportingDescriptorRelationship, Result } from "sarif";
+import type { Location, Log, ReportingDescriptor, ReportingDescriptorRelationship, Notification, Result, Run, ToolComponent } from "sarif";
 
 import { EnforcementLevel, PolicyInfo } from "../analyzer/types";
 import { PreviewError, errorMessage, firstLine } from "./errors";
 import { PreviewReport, ReportDiagnostic, ReportResource, redactReport } from "./report";
+import { safeJson } from "./safe-text";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -120,12 +121,38 @@ function location(d: ReportDiagnostic, resource: ReportResource | undefined, rep
       fullyQualifiedName: d.urn,
       kind: "resource",
       ...(resource ? { decoratedName: resource.type } : {}),
+      // In an account's run, every resource lies in the account (the run's logical location 0).
+      ...(source.kind === "account" ? { parentIndex: 0 } : {}),
     }],
   };
 }
 
-/** The preview's violations as a SARIF 2.1.0 log; file locations are relative to baseDir. */
-export function toSarif(original: PreviewReport, baseDir = process.cwd()): Log {
+/** The tool that made a run: the pack, with one rule per policy. */
+function driver(pack: PreviewReport["policyPack"], policies: PolicyInfo[]): ToolComponent {
+  return {
+    name: pack.name,
+    fullName: pack.displayName || pack.name,
+    version: pack.version,
+    semanticVersion: pack.version,
+    rules: policies.map(rule),
+  };
+}
+
+/**
+ * What tells one account's run from another's: the account as the run's logical location, and a
+ * category of its own (runAutomationDetails), since code scanning takes one run per tool and
+ * category. What could not be read is the tool's notification: the run did not see all it should.
+ */
+function accountRunDetails(account: string, accountName: string | undefined, faults: Notification[]): Partial<Run> {
+  return {
+    automationDetails: { id: `check-account/${account}/` },
+    logicalLocations: [{ name: account, fullyQualifiedName: account, kind: "namespace", ...(accountName ? { decoratedName: accountName } : {}) }],
+    invocations: [{ executionSuccessful: faults.length === 0, toolExecutionNotifications: faults }],
+  };
+}
+
+/** The preview's violations as one SARIF 2.1.0 run; file locations are relative to baseDir. */
+export function toSarifRun(original: PreviewReport, baseDir = process.cwd()): Run {
   // Messages and names as every other output shows them: secret values replaced by [secret].
   const report = redactReport(original);
   const policies = report.policies;
@@ -149,32 +176,101 @@ export function toSarif(original: PreviewReport, baseDir = process.cwd()): Log {
       },
     };
   });
+  const source = report.source;
   return {
-    $schema: SARIF_SCHEMA,
-    version: "2.1.0",
-    runs: [{
-      tool: {
-        driver: {
-          name: report.policyPack.name,
-          fullName: report.policyPack.displayName || report.policyPack.name,
-          version: report.policyPack.version,
-          semanticVersion: report.policyPack.version,
-          rules: policies.map(rule),
-        },
-      },
-      taxonomies: taxonomies(policies),
-      originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(baseDir + path.sep).href } },
-      results,
-      properties: { project: report.source.project, stack: report.source.stack, source: report.source.kind },
-    }],
+    tool: { driver: driver(report.policyPack, policies) },
+    ...(source.kind === "account"
+      ? accountRunDetails(source.account, source.accountName, source.notJudged.map((f) => ({
+          level: "warning",
+          message: { text: `not judged, could not be read: ${f.what}: ${f.why}` },
+        })))
+      : {}),
+    taxonomies: taxonomies(policies),
+    originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(baseDir + path.sep).href } },
+    results,
+    properties: {
+      project: source.project,
+      stack: source.stack,
+      source: source.kind,
+      ...(source.kind === "account" ? { account: source.account, ...(source.accountName ? { accountName: source.accountName } : {}) } : {}),
+    },
   };
+}
+
+/** The preview's violations as a SARIF 2.1.0 log of one run; file locations are relative to baseDir. */
+export function toSarif(report: PreviewReport, baseDir = process.cwd()): Log {
+  return { $schema: SARIF_SCHEMA, version: "2.1.0", runs: [toSarifRun(report, baseDir)] };
+}
+
+/** The run of an account that could not be read at all: no results, and why, as the tool's failure. */
+export function unreadableAccountRun(pack: PreviewReport["policyPack"], policies: PolicyInfo[], account: string, accountName: string, fault: string): Run {
+  return {
+    tool: { driver: driver(pack, policies) },
+    ...accountRunDetails(account, accountName || undefined, [{ level: "error", message: { text: `could not be read: ${fault}` } }]),
+    results: [],
+    properties: { source: "account", account, ...(accountName ? { accountName } : {}) },
+  };
+}
+
+/**
+ * A SARIF log written run by run, so that no more than one run is held at a time. It is written to
+ * FILE.partial and renamed to FILE once complete: an interrupted run never leaves a FILE that looks
+ * whole.
+ */
+export class SarifLogWriter {
+  private readonly partial: string;
+  private fd: number | undefined;
+  private runs = 0;
+
+  constructor(private readonly file: string) {
+    this.partial = `${file}.partial`;
+    this.fd = this.attempt(() => fs.openSync(this.partial, "w"));
+    this.write(`{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA)},\n  "version": "2.1.0",\n  "runs": [`);
+  }
+
+  add(run: Run): void {
+    // JSON strings hold no raw line break, so indenting every line keeps the text the same JSON.
+    this.write(`${this.runs++ === 0 ? "" : ","}\n    ${safeJson(run).replace(/\n/g, "\n    ")}`);
+  }
+
+  /** Ends the log and puts it in place. */
+  commit(): void {
+    this.write(`${this.runs > 0 ? "\n  " : ""}]\n}\n`);
+    this.attempt(() => {
+      fs.closeSync(this.fd as number);
+      this.fd = undefined;
+      fs.renameSync(this.partial, this.file);
+    });
+  }
+
+  /** Drops the unfinished log. */
+  abort(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.partial, { force: true });
+  }
+
+  private write(text: string): void {
+    this.attempt(() => fs.writeSync(this.fd as number, text));
+  }
+
+  private attempt<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (err) {
+      throw new PreviewError(`cannot write the SARIF file ${this.file}: ${firstLine(errorMessage(err))}`);
+    }
+  }
 }
 
 /** Writes the SARIF log to file; a file that cannot be written is a clear error. */
 export function writeSarif(file: string, report: PreviewReport): void {
+  const log = new SarifLogWriter(file);
   try {
-    fs.writeFileSync(file, JSON.stringify(toSarif(report), null, 2) + "\n");
+    log.add(toSarifRun(report));
+    log.commit();
   } catch (err) {
-    throw new PreviewError(`cannot write the SARIF file ${file}: ${firstLine(errorMessage(err))}`);
+    log.abort();
+    throw err;
   }
 }
