@@ -1,29 +1,15 @@
 // Every wait of the preview is bounded and ends with a message that says what happened: a program
 // that can make no progress, one that exits by itself, an export too deep or with a signature no
 // engine writes, and the time limit in --state mode too. Each ends with one line and exit 2.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
 import { SIG_KEY } from "../tools/analyzer/types";
+import { preview } from "./run-cli";
 
-const ROOT = path.join(__dirname, "..");
-const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const PROGRAMS = path.join(__dirname, "fixtures", "programs");
 const COMPLIANT = path.join(__dirname, "fixtures", "states", "compliant.json");
-
-function preview(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 async function oneLineError(args: string[]): Promise<string> {
   const result = await preview(args);

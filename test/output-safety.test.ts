@@ -1,6 +1,5 @@
 // Output a user can trust: hostile names and secrets run through every output format of the preview
 // (text, JSON, stderr, the JSON error object), and the policy pack config checked as the CLI does.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,6 +9,7 @@ import { AnalyzerInfo, SECRET_SIG, SIG_KEY } from "../tools/analyzer/types";
 import { checkPolicyPackConfig, parsePolicyPackConfig } from "../tools/preview/config";
 import { previewProgram, previewState } from "../tools/preview/index";
 import { formatText, formatWarnings, PreviewReport, toJson } from "../tools/preview/report";
+import { CliResult, preview } from "./run-cli";
 import {
   collectSecretPlaintexts,
   quoteExcerpt,
@@ -21,7 +21,6 @@ import {
 } from "../tools/preview/safe-text";
 
 const ROOT = path.join(__dirname, "..");
-const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const FIXTURES = path.join(__dirname, "fixtures");
 const HOSTILE_PROGRAM = path.join(FIXTURES, "programs", "hostile-ts");
 const HOSTILE_EXPORT = path.join(FIXTURES, "states", "hostile-show-secrets.json");
@@ -60,23 +59,6 @@ const EXPORT_SECRETS = [
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/;
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function preview(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function expectNoSecret(outputs: Record<string, string>, secrets: string[]): void {
   for (const [where, text] of Object.entries(outputs)) {

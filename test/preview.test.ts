@@ -1,6 +1,6 @@
 // The preview command (npm run preview): Pulumi programs run under mocks, and stack exports, sent
 // through a policy pack over the Analyzer protocol. The CLI runs as users run it, from bin/.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,6 +14,7 @@ import { ProgramRun, runProgram } from "../tools/preview/program";
 import { PreviewReport } from "../tools/preview/report";
 import { PreviewResource, rootStackUrn, toAnalyzerResource } from "../tools/preview/resources";
 import { parseStateExport, readStateExport } from "../tools/preview/state";
+import { CliResult, preview } from "./run-cli";
 
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
@@ -29,27 +30,6 @@ delete process.env.AWS_REGION;
 delete process.env.AWS_DEFAULT_REGION;
 const program = (name: string) => path.join(PROGRAMS, name);
 const state = (name: string) => path.join(STATES, `${name}.json`);
-
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the built CLI the way `npm run preview --` does. */
-function preview(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
-  });
-}
 
 // A preview is a pure function of its arguments and inputs: tests that need the same one share it.
 const jsonRuns = new Map<string, Promise<{ result: CliResult; report: PreviewReport }>>();

@@ -1,12 +1,13 @@
 // The README documents every policy and option exactly as the pack defines them, and shows what
 // the tools really print and need, so the docs cannot drift from the code.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
 import Ajv from "ajv";
 import { policies } from "../policies";
 import { parseStateExport } from "../tools/preview/state";
+import { PREVIEW_MAIN, runCli } from "./run-cli";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -89,17 +90,10 @@ describe("README claims checked against a real run", () => {
   test("the quick start's sample output is exactly what the preview prints, and it exits 1", async () => {
     const sample = blockStartingWith("Previewing program examples/noncompliant-trail");
     expect(sample).toBeDefined();
-    const main = path.join(ROOT, "bin", "tools", "preview", "main.js");
     // The example's stack file sets its region; the runner's own must not count.
     const { AWS_REGION: _r, AWS_DEFAULT_REGION: _d, ...withoutRegion } = process.env;
     void [_r, _d];
-    const run = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [main, "examples/noncompliant-trail"], { cwd: ROOT, env: withoutRegion });
-      let stdout = "";
-      child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stdout }));
-    });
+    const run = await runCli(PREVIEW_MAIN, ["examples/noncompliant-trail"], withoutRegion, true);
     expect(run.stdout).toBe(sample);
     expect(run.status).toBe(1);
     expect(README).toContain("It prints this and exits 1");

@@ -1,7 +1,6 @@
 // `--sarif FILE`: the preview's violations as SARIF 2.1.0, valid against the OASIS schema, with one
 // rule per policy (metadata from the pack's GetAnalyzerInfo) and one result per violation, located
 // where the program declares the resource.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,10 +8,10 @@ import type { Log } from "sarif";
 
 import { PreviewReport } from "../tools/preview/report";
 import { rootStackUrn } from "../tools/preview/resources";
+import { preview as runPreview } from "./run-cli";
 import { schemaErrors } from "./sarif-schema";
 
 const ROOT = path.join(__dirname, "..");
-const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const PROGRAMS = path.join(__dirname, "fixtures", "programs");
 
 delete process.env.AWS_REGION;
@@ -24,22 +23,14 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** Runs the built CLI from the repository root, as CI does, with --json and --sarif. */
 function preview(args: string[]): Promise<{ status: number | null; stderr: string; report?: PreviewReport; sarif?: Log }> {
   const file = path.join(tmp, `${args.join("_").replace(/[^A-Za-z0-9]+/g, "-")}.sarif`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, "--json", "--sarif", file, ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      const ok = status === 0 || status === 1;
-      resolve({
-        status,
-        stderr,
-        report: ok ? (JSON.parse(stdout) as PreviewReport) : undefined,
-        sarif: ok ? (JSON.parse(fs.readFileSync(file, "utf8")) as Log) : undefined,
-      });
-    });
+  return runPreview(["--json", "--sarif", file, ...args]).then(({ status, stdout, stderr }) => {
+    const ok = status === 0 || status === 1;
+    return {
+      status,
+      stderr,
+      report: ok ? (JSON.parse(stdout) as PreviewReport) : undefined,
+      sarif: ok ? (JSON.parse(fs.readFileSync(file, "utf8")) as Log) : undefined,
+    };
   });
 }
 
@@ -153,10 +144,7 @@ describe("--sarif", () => {
 
   test("a SARIF file that cannot be written is one clear error, exit 2", async () => {
     const file = path.join(tmp, "no-such-dir", "out.sarif");
-    const child = spawn(process.execPath, [MAIN, "--sarif", file, path.join(PROGRAMS, "compliant-ts")], { cwd: ROOT });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const status = await new Promise((resolve) => child.on("close", resolve));
+    const { status, stderr } = await runPreview(["--sarif", file, path.join(PROGRAMS, "compliant-ts")]);
     expect(status).toBe(2);
     expect(stderr).toMatch(new RegExp(`^error: cannot write the SARIF file ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ENOENT.*\n$`));
   });
