@@ -64,13 +64,19 @@ export function installSignalHandlers(stderr: NodeJS.WritableStream = process.st
  * when the process that started it dies without a chance to stop it (SIGKILL, a crash).
  */
 export function parentGuardPath(): string {
-  const candidates = [
-    path.join(__dirname, "parent-guard.js"),
-    path.resolve(__dirname, "..", "..", "bin", "tools", "analyzer", "parent-guard.js"),
-  ];
-  const found = candidates.find((c) => fs.existsSync(c));
+  const found = builtScript("analyzer", "parent-guard.js");
   if (!found) {
     throw new Error("the analyzer tools are not built: run npm run build");
   }
   return found;
+}
+
+/**
+ * A compiled script of tools/<tool>: beside the running code when it runs from bin/, else in bin/
+ * of the source tree (when tests run the TypeScript sources).
+ */
+export function builtScript(tool: string, file: string): string | undefined {
+  const here = path.resolve(__dirname, "..");
+  const candidates = [path.join(here, tool, file), path.resolve(here, "..", "bin", "tools", tool, file)];
+  return candidates.find((c) => fs.existsSync(c));
 }

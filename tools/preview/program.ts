@@ -4,12 +4,10 @@
 // @pulumi/pulumi runtime state, and a program that calls process.exit, leaves handles open or hangs
 // cannot take the CLI (or a test runner) down with it.
 
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
 import { fork } from "child_process";
 
-import { parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
+import { builtScript, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
 import { PreviewError } from "./errors";
 import { loadProject, ProgramProject, ProjectOptions } from "./project";
 import { WorkerJob, WorkerMessage } from "./protocol";
@@ -36,11 +34,7 @@ export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** The compiled worker: next to this file when running from bin/, else in bin/ of the source tree. */
 export function workerPath(): string {
-  const candidates = [
-    path.join(__dirname, "worker.js"),
-    path.resolve(__dirname, "..", "..", "bin", "tools", "preview", "worker.js"),
-  ];
-  const found = candidates.find((c) => fs.existsSync(c));
+  const found = builtScript("preview", "worker.js");
   if (!found) {
     throw new PreviewError("the preview tool is not built: run npm run build");
   }
