@@ -450,7 +450,6 @@ export function selectsManagement(field: FieldSelector): boolean {
     && Array.isArray(c.values) && c.values.includes("Management"));
 }
 
-/** A field name as written when it is a plain name, never arbitrary text from the program. */
 /** The fields AWS documents for advanced event selectors (AdvancedFieldSelector.Field). */
 const AWS_FIELDS = new Set([
   "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type", "resources.ARN",

@@ -9,6 +9,7 @@ import { readPolicyPackConfig } from "../preview/config";
 import { CliOption, optionsHelp, parseStrict, wantsJson } from "../preview/cli-options";
 import { PreviewError, errorMessage, firstLine } from "../preview/errors";
 import { defaultPackDir } from "../preview/index";
+import { statusLine } from "../preview/progress";
 import { errorJson, exitCode, formatText, formatWarnings, redactReport, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { SarifLogWriter, toSarifRun, unreadableAccountRun, writeSarif } from "../preview/sarif";
@@ -154,23 +155,13 @@ async function callerIdentity(session: Session): Promise<Identity> {
 
 /** "Checked 12 of 40 accounts" on a terminal, in place; elsewhere a line per tenth of the way. */
 function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed: number, s: OrganizationSummary): void; done(): void } {
-  const tty = Boolean(stream.isTTY);
-  let lastStep = 0;
-  let shown = false;
+  const status = statusLine(stream);
   return {
     update(done, listed, s) {
       const line = `Checked ${done} of ${listed} accounts listed so far (${s.fails} fail, ${s.notJudged + s.unreadable} not judged or unreadable)`;
-      if (tty) {
-        shown = true;
-        stream.write(`\r${line}\x1b[K`);
-      } else if (done === listed || Math.floor((done * 10) / Math.max(listed, 1)) > lastStep) {
-        lastStep = Math.floor((done * 10) / Math.max(listed, 1));
-        stream.write(`${line}\n`);
-      }
+      status.update(line, Math.floor((done * 10) / Math.max(listed, 1)), done === listed);
     },
-    done() {
-      if (tty && shown) stream.write("\r\x1b[K");
-    },
+    done: () => status.done(),
   };
 }
 

@@ -12,7 +12,7 @@ import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson 
 import { terminalSafe, terminalSafeLines } from "./safe-text";
 import { writeSarif } from "./sarif";
 import { installSignalHandlers } from "../analyzer/process-group";
-import { analysisProgress } from "./progress";
+import { analysisProgress, statusLine } from "./progress";
 
 /** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
 const OPTIONS = {
@@ -138,29 +138,10 @@ export function parseArgs(argv: string[]): CliOptions {
 
 /** Shows "Running program... N resources registered" on a terminal, or now and then for long programs. */
 export function progressReporter(stream: NodeJS.WriteStream, every = 100): { update(n: number): void; done(): void } {
-  const tty = Boolean(stream.isTTY);
-  let shown = false;
-  let lastWrite = 0;
-  let lastStep = 0;
+  const status = statusLine(stream);
   return {
-    update(n: number) {
-      if (tty) {
-        const now = Date.now();
-        if (now - lastWrite >= 100) {
-          lastWrite = now;
-          shown = true;
-          stream.write(`\rRunning program... ${n} resources registered`);
-        }
-      } else if (Math.floor(n / every) > lastStep) {
-        lastStep = Math.floor(n / every);
-        stream.write(`Running program... ${n} resources registered\n`);
-      }
-    },
-    done() {
-      if (tty && shown) {
-        stream.write("\r\x1b[K");
-      }
-    },
+    update: (n) => status.update(`Running program... ${n} resources registered`, Math.floor(n / every)),
+    done: () => status.done(),
   };
 }
 
