@@ -15,10 +15,13 @@ const UNKNOWN_SENTINELS = new Set([
   "e48ece36-62e2-4504-bad9-02848725956a", // archive
 ]);
 
-/** The engine's signature key and the signatures of secrets and output values. */
+/** The engine's signature key and the signatures of its special values. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+export const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 
 export function isUnknownSentinel(value: unknown): boolean {
   return typeof value === "string" && UNKNOWN_SENTINELS.has(value);

@@ -8,16 +8,12 @@
 // by an empty object, which no policy accepts where a trail property belongs: the trail is reported
 // as malformed (fail closed) and the request is answered with diagnostics like any other.
 
-import { SECRET_SIG, SIG_KEY } from "../lib/values";
+import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY } from "../lib/values";
 
 type Deserialize = (struct: { toJavaScript(): unknown }, proxySecrets: boolean) => Record<string, unknown>;
 
 /** The signatures the SDK's deserializer reads; a secret must also carry its value. */
-const READABLE_SIGS = new Set([
-  SECRET_SIG,
-  "c44067f5952c0a294b673a41bacd8c17", // asset
-  "0def7320c3a5731c473e5ecbe6d01bc7", // archive
-]);
+const READABLE_SIGS = new Set([SECRET_SIG, ASSET_SIG, ARCHIVE_SIG]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@ export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disable
 
 // The unknown sentinel and the secret signature, as they travel over the wire (one definition,
 // shared with the pack).
-export { UNKNOWN_VALUE as UNKNOWN, SIG_KEY, SECRET_SIG } from "../../lib/values";
+export { UNKNOWN_VALUE as UNKNOWN, SIG_KEY, SECRET_SIG, OUTPUT_SIG, RESOURCE_SIG, ASSET_SIG, ARCHIVE_SIG } from "../../lib/values";
 
 export interface ProviderResource {
   type: string;

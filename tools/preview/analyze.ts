@@ -74,7 +74,6 @@ export interface PolicyRun {
    * back without its secret wrapper, and output must still hide its value.
    */
   secretValues: string[];
-  warnings: string[];
 }
 
 /** A pack directory the CLI could run: PulumiPolicy.yaml, and the built entry point. */
@@ -264,5 +263,5 @@ export async function analyzeWith(
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
   const secretValues = [...collectResourceSecrets(input)];
-  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, warnings: [] };
+  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues };
 }

@@ -99,7 +99,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
       remediations: run.remediations.length,
       resourcesAnalyzed: run.analyzed,
     },
-    warnings: [...warnings, ...run.warnings],
+    warnings,
   };
   knownSecretValues.set(report, run.secretValues);
   return report;

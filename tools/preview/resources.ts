@@ -1,11 +1,10 @@
 // The resources a preview hands to the policy pack, whether they come from a program run under mocks
 // or from a stack export, and how the engine would present each one to the Analyzer.
 
-import { ProviderResource, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { ProviderResource, RESOURCE_SIG, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
 import { checkedInputs, plannedOutputs } from "./planned-outputs";
 import { Registration, SourceLocation, TypeProperties } from "./protocol";
 
-export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 export interface PreviewResource {

@@ -6,7 +6,7 @@
 
 import * as fs from "fs";
 
-import { ProviderResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_SIG, ProviderResource, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
 import { PreviewError, errorMessage, firstLine, jsonSyntaxError } from "./errors";
 import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
 
@@ -23,10 +23,6 @@ export interface StateRun {
 /** Deeper property trees are refused: the pack's protobuf decoder could not read them back either. */
 export const MAX_DEPTH = 100;
 
-const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 /** A property value the export holds that no engine would send: the message says where and why. */
 class BadValue extends Error {
@@ -95,10 +91,16 @@ export function stateValue(value: unknown, path = "", depth = 0): unknown {
   return out;
 }
 
-/** Refuses a resource's inputs or outputs that stateValue cannot read, naming the resource and property. */
-function checkProperties(raw: Record<string, unknown>, key: "inputs" | "outputs", file: string): void {
+/**
+ * A resource's inputs or outputs as the engine sends them to a pack; what stateValue cannot read is
+ * refused, naming the resource and property.
+ */
+function readProperties(raw: Record<string, unknown>, key: "inputs" | "outputs", file: string): Record<string, unknown> {
+  if (raw[key] !== undefined && raw[key] !== null && !isObject(raw[key])) {
+    throw new PreviewError(`${file} is malformed: ${key} of ${String(raw.urn)} is not an object`);
+  }
   try {
-    stateValue(raw[key] ?? {});
+    return engineProperties(stateValue(raw[key] ?? {}));
   } catch (err) {
     if (err instanceof BadValue) {
       const where = err.path ? `property ${err.path}` : key;
@@ -153,30 +155,25 @@ export function parseStateExport(text: string, file: string): StateRun {
     if (raw.type !== undefined && typeof raw.type !== "string") {
       throw new PreviewError(`${file} is malformed: resource ${raw.urn} has a type that is not a string`);
     }
-    for (const key of ["inputs", "outputs"] as const) {
-      if (raw[key] !== undefined && raw[key] !== null && !isObject(raw[key])) {
-        throw new PreviewError(`${file} is malformed: ${key} of ${raw.urn} is not an object`);
-      }
-      checkProperties(raw, key, file);
-    }
-    return { raw, parsed };
+    // Each resource's properties are read once, here, so that a bad one stops the run before any analysis.
+    return { raw, parsed, inputs: readProperties(raw, "inputs", file), outputs: readProperties(raw, "outputs", file) };
   });
 
   const live = states.filter(({ raw }) => raw.delete !== true);
   const providers = new Map<string, ProviderResource>();
-  for (const { raw, parsed } of live) {
+  for (const { raw, parsed, inputs } of live) {
     const type = (raw.type as string | undefined) ?? parsed.type;
     if (isProviderType(type)) {
       providers.set(raw.urn as string, {
         type,
         name: parsed.name,
         urn: raw.urn as string,
-        properties: engineProperties(stateValue(raw.inputs ?? {})),
+        properties: inputs,
       });
     }
   }
 
-  const resources: PreviewResource[] = live.map(({ raw, parsed }) => {
+  const resources: PreviewResource[] = live.map(({ raw, parsed, inputs, outputs }) => {
     let provider: ProviderResource | undefined;
     if (typeof raw.provider === "string" && raw.provider !== "") {
       const urn = raw.provider.slice(0, raw.provider.lastIndexOf("::"));
@@ -200,8 +197,8 @@ export function parseStateExport(text: string, file: string): StateRun {
       provider,
       dependencies: strings(raw.dependencies),
       propertyDependencies,
-      inputs: engineProperties(stateValue(raw.inputs ?? {})),
-      outputs: engineProperties(stateValue(raw.outputs ?? {})),
+      inputs,
+      outputs,
       analyze: true,
       protect: raw.protect === true || undefined,
     };
