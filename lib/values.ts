@@ -51,15 +51,18 @@ export function unwrap(value: unknown): unknown {
   const sig = record[SIG_KEY];
   if (sig === SECRET_SIG) {
     if ("value" in record) return unwrap(record.value);
-    if (typeof record.plaintext === "string") {
-      try {
-        return JSON.parse(record.plaintext);
-      } catch {
-        return record.plaintext;
-      }
-    }
+    if (typeof record.plaintext === "string") return decodePlaintext(record.plaintext);
     return UNKNOWN_VALUE;
   }
   if (sig === OUTPUT_SIG) return "value" in record ? unwrap(record.value) : UNKNOWN_VALUE;
   return value;
+}
+
+/** A secret's "plaintext" as a stack export stores it: JSON-encoded, or else the text itself. */
+export function decodePlaintext(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -69,6 +69,8 @@ export interface PreviewReport {
 
 // The secret values a run knew of, kept beside its report rather than in it (a report is serialised whole).
 const knownSecretValues = new WeakMap<PreviewReport, string[]>();
+/** Each report's redacted copy, and each copy itself: redacting twice changes nothing. */
+const redacted = new WeakMap<PreviewReport, PreviewReport>();
 
 export function buildReport(source: PreviewSource, run: PolicyRun, warnings: string[] = []): PreviewReport {
   const byUrn = new Map<string, PreviewResource>(run.resources.map((r) => [r.urn, r]));
@@ -122,11 +124,18 @@ export function exitCode(report: PreviewReport): number {
  * output that copies it), as the engine filters secret values out of what it prints.
  */
 export function redactReport(report: PreviewReport): PreviewReport {
-  const plaintexts = collectResourceSecrets(report.resources, new Set(knownSecretValues.get(report)));
-  for (const r of report.remediations) {
-    collectSecretPlaintexts(r.properties, plaintexts);
+  // Every writer asks (text, warnings, JSON, SARIF): the walk is made once per report.
+  let done = redacted.get(report);
+  if (!done) {
+    const plaintexts = collectResourceSecrets(report.resources, new Set(knownSecretValues.get(report)));
+    for (const r of report.remediations) {
+      collectSecretPlaintexts(r.properties, plaintexts);
+    }
+    done = redactSecrets(report, secretFilter(plaintexts)) as PreviewReport;
+    redacted.set(report, done);
+    redacted.set(done, done);
   }
-  return redactSecrets(report, secretFilter(plaintexts)) as PreviewReport;
+  return done;
 }
 
 /** The report as JSON: secrets redacted, every character printable (controls escaped as \uXXXX). */

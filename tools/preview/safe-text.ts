@@ -4,6 +4,7 @@
 // these helpers.
 
 import { UNSAFE_CHARACTERS, UNSAFE_IN_JSON, escapeCharacter } from "../../lib/text";
+import { decodePlaintext } from "../../lib/values";
 import { SECRET_SIG, SIG_KEY } from "../analyzer/types";
 import { isObject } from "./resources";
 
@@ -64,14 +65,7 @@ export function collectSecretPlaintexts(value: unknown, into: Set<string> = new 
   if (Array.isArray(value)) {
     value.forEach((v) => collectSecretPlaintexts(v, into, objects));
   } else if (isSecretValue(value)) {
-    let held: unknown = value.value;
-    if (typeof value.plaintext === "string") {
-      try {
-        held = JSON.parse(value.plaintext);
-      } catch {
-        held = value.plaintext;
-      }
-    }
+    const held = typeof value.plaintext === "string" ? decodePlaintext(value.plaintext) : value.value;
     if (typeof held === "string" || typeof held === "number") {
       into.add(String(held));
     } else if (objects) {

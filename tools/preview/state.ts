@@ -7,6 +7,7 @@
 import * as fs from "fs";
 
 import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_SIG, ProviderResource, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { decodePlaintext } from "../../lib/values";
 import { PreviewError, errorMessage, firstLine, jsonSyntaxError } from "./errors";
 import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
 
@@ -61,13 +62,7 @@ export function stateValue(value: unknown, path = "", depth = 0): unknown {
       return { [SIG_KEY]: SECRET_SIG, value: stateValue(value.value, path, depth + 1) };
     }
     if (typeof value.plaintext === "string") {
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(value.plaintext);
-      } catch {
-        decoded = value.plaintext;
-      }
-      return { [SIG_KEY]: SECRET_SIG, value: stateValue(decoded, path, depth + 1) };
+      return { [SIG_KEY]: SECRET_SIG, value: stateValue(decodePlaintext(value.plaintext), path, depth + 1) };
     }
     return { [SIG_KEY]: SECRET_SIG, value: UNKNOWN };
   }
