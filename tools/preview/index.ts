@@ -40,6 +40,8 @@ export interface PreviewOptions {
   timeoutMs?: number;
   /** Called now and then while the pack analyzes, with the resources done and the total. */
   onAnalyzeProgress?(analyzed: number, total: number): void;
+  /** Called with the project once it is read, before the program runs (its warnings are the report's too). */
+  onProject?(project: ProgramProject): void;
 }
 
 /** The run's deadline, from its start and the --timeout limit. */
@@ -72,6 +74,7 @@ export function defaultPackDir(): string {
 export async function previewProgram(dir: string, options: PreviewOptions & RunProgramOptions = {}): Promise<PreviewReport> {
   const timeLimit = timeLimitFrom(options, Date.now());
   const project = loadProject(dir, options);
+  options.onProject?.(project);
   const packDirArg = options.packDir ?? defaultPackDir();
   checkPackDir(packDirArg);
   // The pack starts while the program runs: both take a second or two to load their SDKs.

@@ -8,7 +8,7 @@ import { CliOption, optionsHelp, parseStrict, wantsJson } from "./cli-options";
 import { errorMessage, firstLine, PreviewError } from "./errors";
 import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
-import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson } from "./report";
+import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson, warningLines } from "./report";
 import { terminalSafe, terminalSafeLines } from "./safe-text";
 import { writeSarif } from "./sarif";
 import { installSignalHandlers } from "../analyzer/process-group";
@@ -18,7 +18,14 @@ import { analysisProgress, statusLine } from "./progress";
 const OPTIONS = {
   stack: {
     value: "<name>",
-    help: 'Stack whose Pulumi.<name>.yaml config to use (default: the only or first Pulumi.<stack>.yaml, else "dev")',
+    help: "Stack whose Pulumi.<name>.yaml config to use (in Pulumi.yaml's stackConfigDir when set; a stack without " +
+      'one has no stack config). Default: $PULUMI_STACK, else the only stack file, else "dev"; with several, ' +
+      "choose one",
+  },
+  "secret-config": {
+    value: "<file>",
+    help: "YAML or JSON file of plaintext values for the stack's secure: config values ({<key>: <value>}, keys " +
+      "as in the stack file), which offline cannot decrypt; the program reads them as secrets",
   },
   "policy-pack": { value: "<dir>", help: "Policy pack to run (default: this repository's pack)" },
   "policy-pack-config": {
@@ -54,8 +61,11 @@ resource it declares through the policy pack over the Analyzer protocol, as \`pu
 (getCallerIdentity, getRegion, getPartition, getAvailabilityZones, iam.getPolicyDocument,
 s3.getBucket) answer for account 123456789012, and what a real preview would not know yet (ids,
 ARNs, other outputs the provider computes) is unknown, as each provider reports it; names a
-provider would generate are left out. Secure config values are not decrypted: the program sees the
-secret "[secret]". What the program prints goes to stderr; the report goes to stdout.
+provider would generate are left out. Secure config values cannot be decrypted without the stack's
+secrets provider: the preview names them before the program runs, and the program reads each as the
+secret "[secret]" unless --secret-config gives its plaintext. Pulumi.yaml's config declarations are
+checked against the stack's config as the CLI checks them. What the program prints goes to stderr;
+the report goes to stdout.
 
 With --state, audits a deployed stack instead: Analyze over each resource's recorded inputs and the
 stack policies over its recorded outputs (\`pulumi stack export\` output, deployment versions 1
@@ -75,6 +85,7 @@ export interface CliOptions {
   stack?: string;
   packDir?: string;
   configFile?: string;
+  secretConfigFile?: string;
   json: boolean;
   sarif?: string;
   stackTags: Record<string, string>;
@@ -98,6 +109,7 @@ export function parseArgs(argv: string[]): CliOptions {
     stack: text("stack"),
     packDir: text("policy-pack"),
     configFile: text("policy-pack-config"),
+    secretConfigFile: text("secret-config"),
     state: text("state"),
     sarif: text("sarif"),
   };
@@ -125,6 +137,9 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     if (opts.stack !== undefined) {
       throw new PreviewError("--stack applies to programs; a stack export names its own stack");
+    }
+    if (opts.secretConfigFile !== undefined) {
+      throw new PreviewError("--secret-config applies to programs; a stack export holds no encrypted config");
     }
   } else if (positionals.length === 0) {
     throw new PreviewError("no program directory given (see --help)");
@@ -186,7 +201,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           policyConfigFile: opts.configFile,
           stackTags: opts.stackTags,
           stack: opts.stack,
+          secretConfigFile: opts.secretConfigFile,
           ...bounds,
+          // The project's warnings (secure values it cannot decrypt among them) before the program runs.
+          onProject: (project) => io.stderr.write(warningLines(project.warnings)),
           onProgress: (n) => progress.update(n),
           // The program's own lines, with their control characters shown, not obeyed.
           onOutput: (chunk) => io.stderr.write(terminalSafeLines(programText.write(chunk))),
@@ -197,7 +215,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         analysis.done();
       }
     }
-    io.stderr.write(formatWarnings(report));
+    if (opts.state !== undefined) {
+      io.stderr.write(formatWarnings(report));
+    }
     if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
     io.stdout.write(opts.json ? toJson(report) : formatText(report));
     return exitCode(report);

@@ -9,7 +9,7 @@ import { fork } from "child_process";
 
 import { builtScript, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
 import { PreviewError } from "./errors";
-import { loadProject, ProgramProject, ProjectOptions } from "./project";
+import { loadProject, ProgramProject, ProjectOptions, SECRET_PLACEHOLDER } from "./project";
 import { WorkerJob, WorkerMessage } from "./protocol";
 import { fromRegistrations, PreviewResource } from "./resources";
 
@@ -44,10 +44,10 @@ export function workerPath(): string {
 /**
  * The worker's heap limit in MiB: three quarters of the machine's memory, since a program's SDK
  * objects take some 100 KB a resource at their peak, more with garbage, and Node's default limit
- * would stop a large program short. A limit given in NODE_OPTIONS wins.
+ * would stop a large program short. A limit given in NODE_OPTIONS or the project's nodeargs wins.
  */
-export function workerHeapMb(): number | undefined {
-  if (/--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")) {
+export function workerHeapMb(nodeArgs: string[] = []): number | undefined {
+  if (/--max-old-space-size/.test([process.env.NODE_OPTIONS ?? "", ...nodeArgs].join(" "))) {
     return undefined;
   }
   return Math.floor((os.totalmem() / 1024 / 1024) * 0.75);
@@ -68,6 +68,7 @@ export function runProgram(dir: string, options: RunProgramOptions = {}): Promis
 export function runProject(project: ProgramProject, options: RunProgramOptions = {}): Promise<ProgramRun> {
   const job: WorkerJob = {
     projectDir: project.dir,
+    cwd: project.cwd,
     entry: project.entry,
     esm: project.esm,
     typescript: project.typescript,
@@ -80,11 +81,18 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
   const started = Date.now();
   const output = options.onOutput ?? ((chunk: Buffer) => process.stderr.write(chunk));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const heapMb = workerHeapMb();
+  const heapMb = workerHeapMb(project.nodeArgs);
+  // A program that fails may have failed on a secret it read as the placeholder: say so.
+  const undecrypted =
+    project.undecrypted.length > 0
+      ? `; offline, the program read the secure config ${project.undecrypted.join(", ")} as "${SECRET_PLACEHOLDER}" ` +
+        "(the secrets provider is not at hand to decrypt it): give the plaintext with --secret-config <file>"
+      : "";
 
   return new Promise<ProgramRun>((resolve, reject) => {
     const child = fork(workerPath(), [JSON.stringify(job)], {
-      cwd: project.dir,
+      // The engine runs the program in main's directory.
+      cwd: project.cwd,
       // The environment the Node.js language host gives a program, in preview mode.
       env: {
         ...process.env,
@@ -96,7 +104,14 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         PULUMI_CONFIG: JSON.stringify(project.config),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(project.secretKeys),
       },
-      execArgv: ["--enable-source-maps", "--require", parentGuardPath(), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
+      // Then the project's runtime.options.nodeargs, as the language host passes them to node.
+      execArgv: [
+        "--enable-source-maps",
+        "--require",
+        parentGuardPath(),
+        ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+        ...project.nodeArgs,
+      ],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       // Its own process group, so that stopping it stops whatever the program started too.
       detached: true,
@@ -143,7 +158,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
           options.onProgress?.(message.registered);
           break;
         case "error":
-          settle(() => reject(new PreviewError(message.message)));
+          settle(() => reject(new PreviewError(message.message + undecrypted)));
           break;
         case "done":
           settle(() =>
@@ -167,7 +182,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
     child.on("close", (code, signal) => {
       // Uncaught errors come as messages: an exit without one is the program's own process.exit.
       const why = outOfMemory
-        ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : "from NODE_OPTIONS"}) ` +
+        ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : "from NODE_OPTIONS or nodeargs"}) ` +
           `after ${plural(registered, "resource")}: run it on a machine with more memory, or set NODE_OPTIONS=--max-old-space-size=<MiB>`
         : signal
           ? `the program was killed by ${signal} before it finished, ${plural(registered, "resource")} registered`

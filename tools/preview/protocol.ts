@@ -2,8 +2,10 @@
 
 /** How to run one program, passed to the child as its single argument (JSON). */
 export interface WorkerJob {
-  /** The project directory; the child runs with it as working directory. */
+  /** The project directory (the one holding Pulumi.yaml). */
   projectDir: string;
+  /** The program's working directory: main's directory, else the project directory. */
+  cwd: string;
   /** The file or directory to load: Pulumi.yaml `main`, package.json's entry point, or the project directory. */
   entry: string;
   /** Load the entry with import() (an ES module package) rather than require(). */

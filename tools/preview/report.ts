@@ -148,11 +148,14 @@ export function errorJson(message: string): string {
   return safeJson({ error: { message } }) + "\n";
 }
 
+/** Warnings as stderr lines, controls escaped. */
+export function warningLines(warnings: string[]): string {
+  return warnings.map((w) => `warning: ${terminalSafe(w)}\n`).join("");
+}
+
 /** The report's warnings as stderr lines, secrets redacted and controls escaped. */
 export function formatWarnings(report: PreviewReport): string {
-  return redactReport(report)
-    .warnings.map((w) => `warning: ${terminalSafe(w)}\n`)
-    .join("");
+  return warningLines(redactReport(report).warnings);
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -639,7 +639,15 @@ async function loadProgram(): Promise<unknown> {
       entry = index;
     }
     const mod = await importModule(pathToFileURL(entry).href);
-    exported = Object.getOwnPropertyDescriptor(mod, "default") !== undefined ? mod.default : mod;
+    // As the SDK's run.js: a default export is the program, and named exports beside it are an error.
+    if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
+      if (Object.keys(mod).length !== 1) {
+        throw new Error("expected entrypoint module to have either a default export or named exports but not both");
+      }
+      exported = mod.default;
+    } else {
+      exported = mod;
+    }
   } else {
     let entry = job.entry;
     if (fs.statSync(entry).isDirectory() && !entry.endsWith(path.sep)) {
@@ -653,7 +661,7 @@ async function loadProgram(): Promise<unknown> {
 async function main(): Promise<void> {
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  process.chdir(job.projectDir);
+  process.chdir(job.cwd);
 
   const sdkEntry = resolveFrom(job.projectDir, "@pulumi/pulumi");
   if (!sdkEntry) {
