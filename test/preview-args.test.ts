@@ -2,7 +2,7 @@
 import { USAGE, main, parseArgs } from "../tools/preview/main";
 
 const EVERY_OPTION = [
-  "--stack <name>", "--policy-pack <dir>", "--policy-pack-config <file>", "--stack-tag <name>=<value>",
+  "--stack <name>", "--secret-config <file>", "--policy-pack <dir>", "--policy-pack-config <file>", "--stack-tag <name>=<value>",
   "--state <file>", "--json", "--sarif <file>", "--timeout <seconds>", "-h, --help",
 ];
 
@@ -14,11 +14,11 @@ describe("preview arguments", () => {
 
   test("every option --help lists is accepted", () => {
     const opts = parseArgs([
-      "--stack", "prod", "--policy-pack", "pack", "--policy-pack-config", "c.json", "--stack-tag", "a=1", "--stack-tag=b=2",
+      "--stack", "prod", "--secret-config", "plain.yaml", "--policy-pack", "pack", "--policy-pack-config", "c.json", "--stack-tag", "a=1", "--stack-tag=b=2",
       "--json", "--sarif", "out.sarif", "--timeout", "1.5", "dir",
     ]);
     expect(opts).toEqual({
-      program: "dir", stack: "prod", packDir: "pack", configFile: "c.json", stackTags: { a: "1", b: "2" },
+      program: "dir", stack: "prod", secretConfigFile: "plain.yaml", packDir: "pack", configFile: "c.json", stackTags: { a: "1", b: "2" },
       json: true, sarif: "out.sarif", timeoutMs: 1500, help: false,
     });
     expect(parseArgs(["-h"]).help).toBe(true);

@@ -159,8 +159,8 @@ describe("preview of a program through the pack", () => {
     });
   });
 
-  test("stack config decides: dev (multi-region) passes, --stack prod (single-region) fails", async () => {
-    const dev = await previewJson([program("features-ts")]);
+  test("stack config decides: --stack dev (multi-region) passes, --stack prod (single-region) fails", async () => {
+    const dev = await previewJson(["--stack", "dev", program("features-ts")]);
     expect(dev.result.status).toBe(0);
     expect(dev.report.source).toMatchObject({ kind: "program", project: "features-program", stack: "dev" });
     const prod = await previewJson(["--stack", "prod", program("features-ts")]);
@@ -302,7 +302,7 @@ describe("the verdict is the pack's own", () => {
     ["compliant-ts", []],
     ["noncompliant-ts", []],
     ["no-trail-ts", []],
-    ["features-ts", []],
+    ["features-ts", ["--stack", "dev"]],
     ["features-ts", ["--stack", "prod"]],
     ["js-program", []],
     ["esm-js", []],
@@ -332,7 +332,7 @@ describe("what a program run under mocks hands to the pack", () => {
   const TRAIL = `${P}audit:index:AuditTrail$aws:cloudtrail/trail:Trail::audit`;
 
   beforeAll(async () => {
-    features = (await runFixture("features-ts")).resources;
+    features = (await runFixture("features-ts", "dev")).resources;
     byUrn = new Map(features.map((r) => [r.urn, r]));
   });
 
@@ -465,7 +465,7 @@ describe("what a program run under mocks hands to the pack", () => {
 
 describe("what reaches a pack, as the pack sees it", () => {
   test("the echo pack sees parents, dependencies and property dependencies in AnalyzeStack", async () => {
-    const { report } = await previewJson(["--policy-pack", ECHO_PACK, program("features-ts")]);
+    const { report } = await previewJson(["--policy-pack", ECHO_PACK, "--stack", "dev", program("features-ts")]);
     const echoStack = report.diagnostics.find((d) => d.policyName === "echo-stack") as Diagnostic;
     const seen = JSON.parse(echoStack.message.slice(echoStack.message.indexOf("["))) as {
       urn: string;
@@ -483,7 +483,7 @@ describe("what reaches a pack, as the pack sees it", () => {
   });
 
   test("the echo pack sees a resource's inputs and its provider; unknown inputs make it advisory", async () => {
-    const { report } = await previewJson(["--policy-pack", ECHO_PACK, program("features-ts")]);
+    const { report } = await previewJson(["--policy-pack", ECHO_PACK, "--stack", "dev", program("features-ts")]);
     const echo = (urnEnd: string) =>
       report.diagnostics.find((d) => d.policyName === "echo-resource" && d.urn.endsWith(urnEnd)) as Diagnostic;
     const topic = echo("aws:sns/topic:Topic::alerts");
@@ -601,13 +601,6 @@ describe("bad input: one line on stderr, exit 2", () => {
     );
   });
 
-  test("a stack that has no stack file among the program's others", async () => {
-    expectOneLineError(
-      await preview(["--stack", "qa", program("features-ts")]),
-      /no stack qa in .*features-ts: there is no Pulumi\.qa\.yaml \(stacks: dev, prod\)$/,
-    );
-  });
-
   test("a malformed export, and JSON that is not an export", async () => {
     expectOneLineError(await preview(["--state", state("malformed")]), /malformed\.json is not valid JSON: /);
     const file = path.join(tmpDir(), "not-an-export.json");
@@ -709,7 +702,7 @@ describe("library pieces", () => {
   });
 
   test("loadProject: stack choice, namespaced and project keys, secure values, Pulumi.yaml defaults", () => {
-    const dev = loadProject(program("features-ts"));
+    const dev = loadProject(program("features-ts"), { stack: "dev" });
     expect(dev).toMatchObject({ name: "features-program", stack: "dev", typescript: true, esm: false });
     expect(dev.config).toEqual({
       "aws:region": "eu-west-1",

@@ -109,7 +109,7 @@ describe("--sarif", () => {
   });
 
   test("a component is declared where the program calls new, its children inside its constructor", async () => {
-    const { report } = await preview([path.join(PROGRAMS, "features-ts")]);
+    const { report } = await preview(["--stack", "dev", path.join(PROGRAMS, "features-ts")]);
     const at = (type: string, name: string) => report!.resources.find((r) => r.type === type && r.name === name)?.declaredAt;
     expect(at("audit:index:AuditTrail", "audit")).toEqual({ file: "index.ts", line: 20, column: 17 });
     expect(at("aws:s3/bucket:Bucket", "audit-logs")).toEqual({ file: "audit.ts", line: 18, column: 19 });
