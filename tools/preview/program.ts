@@ -182,7 +182,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
     child.on("close", (code, signal) => {
       // Uncaught errors come as messages: an exit without one is the program's own process.exit.
       const why = outOfMemory
-        ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : "from NODE_OPTIONS or nodeargs"}) ` +
+        ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : `from ${project.nodeArgs.some((a) => a.startsWith("--max-old-space-size")) ? "nodeargs" : "NODE_OPTIONS"}`}) ` +
           `after ${plural(registered, "resource")}: run it on a machine with more memory, or set NODE_OPTIONS=--max-old-space-size=<MiB>`
         : signal
           ? `the program was killed by ${signal} before it finished, ${plural(registered, "resource")} registered`

@@ -392,7 +392,7 @@ function chooseStack(
 }
 
 /** Splits runtime.options.nodeargs into arguments as the language host does (shell words: quotes, backslashes, # comments). */
-export function splitNodeArgs(text: string): string[] {
+function splitNodeArgs(text: string): string[] {
   const args: string[] = [];
   let word: string | undefined;
   for (let i = 0; i < text.length; i++) {
@@ -562,7 +562,7 @@ export function loadProject(dirArg: string, options: ProjectOptions = {}): Progr
   }
   if (undecrypted.length > 0) {
     warnings.push(
-      `${path.basename(chosen.file as string)} has secure values the offline preview cannot decrypt without the stack's ` +
+      `${path.relative(dir, chosen.file as string)} has secure values the offline preview cannot decrypt without the stack's ` +
         `secrets provider: ${undecrypted.join(", ")}; the program reads each as "${SECRET_PLACEHOLDER}" ` +
         "(give their plaintext with --secret-config <file>)",
     );
