@@ -31,6 +31,8 @@ export interface ProgramRun {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+/** How long output may keep coming after the program exits, from processes it started that hold its stdout. */
+const OUTPUT_GRACE_MS = 2000;
 
 /** The compiled worker: next to this file when running from bin/, else in bin/ of the source tree. */
 export function workerPath(): string {
@@ -135,6 +137,16 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         output(chunk);
       }
     });
+    // The outcome waits for the program's output to be forwarded whole: until stdout and stderr close,
+    // or, should a process the program started hold them open, a moment after the program exits.
+    let outcome: (() => void) | undefined;
+    const finish = (fn: () => void) => {
+      clearTimeout(timer);
+      outcome ??= fn;
+    };
+    child.on("exit", () => {
+      if (outcome) setTimeout(() => settle(outcome as () => void), OUTPUT_GRACE_MS).unref();
+    });
     child.on("message", (message: WorkerMessage) => {
       switch (message.kind) {
         case "progress":
@@ -143,10 +155,10 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
           options.onProgress?.(message.registered);
           break;
         case "error":
-          settle(() => reject(new PreviewError(message.message)));
+          finish(() => reject(new PreviewError(message.message)));
           break;
         case "done":
-          settle(() =>
+          finish(() =>
             resolve({
               project,
               resources: fromRegistrations(message.registrations, {
@@ -165,6 +177,10 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
     child.on("error", (err) => settle(() => reject(new PreviewError(`cannot start the program: ${err.message}`))));
     // "close" rather than "exit": by then every message the child sent has been delivered.
     child.on("close", (code, signal) => {
+      if (outcome) {
+        settle(outcome);
+        return;
+      }
       // Uncaught errors come as messages: an exit without one is the program's own process.exit.
       const why = outOfMemory
         ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : "from NODE_OPTIONS"}) ` +
