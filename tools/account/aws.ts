@@ -43,7 +43,7 @@ export function isRegionName(value: unknown): value is string {
 
 /** A value AWS sent where an identifier belongs, for a message: quoted, escaped and cut short. */
 export function shownValue(value: unknown): string {
-  return value === undefined || value === null ? "nothing" : quoteExcerpt(String(value));
+  return value === undefined || value === null ? "nothing" : quoteExcerpt(String(value), 100);
 }
 
 /**

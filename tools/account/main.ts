@@ -160,6 +160,7 @@ async function callerIdentity(session: Session): Promise<Identity> {
   try {
     return await session.identity();
   } catch (err) {
+    if (err instanceof PreviewError) throw err;
     if (isCredentialsError(err)) {
       throw new PreviewError(`no AWS credentials: ${awsError(err)} (set AWS_PROFILE, use --profile, or run aws sso login)`);
     }

@@ -123,10 +123,9 @@ async function describeTrails(clients: AccountClients, region: string, options: 
         trails.push(t);
       } else {
         // Never judged, never used to pick an endpoint: what AWS would not send is not read further.
-        read.faults.push({
-          what: `a trail of region ${region} (cloudtrail:DescribeTrails)`,
-          why: `listed with ARN ${shownValue(t.TrailARN)} and home region ${shownValue(t.HomeRegion)}, which are not a trail ARN and a region name`,
-        });
+        const why = `listed with ARN ${shownValue(t.TrailARN)} and home region ${shownValue(t.HomeRegion)}, which are not a trail ARN and a region name`;
+        // A multi-region trail is listed in every region: named once.
+        if (!read.faults.some((f) => f.why === why)) read.faults.push({ what: `a trail (cloudtrail:DescribeTrails in ${region})`, why });
       }
     }
     return trails;
