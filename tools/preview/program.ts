@@ -115,7 +115,16 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         fn();
       }
     };
+    // The outcome waits for the program's output to be forwarded whole: until stdout and stderr close,
+    // or, should a process the program started hold them open, a moment after the program exits.
+    let outcome: (() => void) | undefined;
     const timer = setTimeout(() => {
+      if (outcome) {
+        // The program finished in time; only its output was still coming.
+        settle(outcome);
+        signalGroup(child.pid as number, "SIGKILL");
+        return;
+      }
       const waiting = pending.length > 0 ? `; still registering ${pending.join(", ")}` : "";
       settle(() =>
         reject(
@@ -137,11 +146,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         output(chunk);
       }
     });
-    // The outcome waits for the program's output to be forwarded whole: until stdout and stderr close,
-    // or, should a process the program started hold them open, a moment after the program exits.
-    let outcome: (() => void) | undefined;
     const finish = (fn: () => void) => {
-      clearTimeout(timer);
       outcome ??= fn;
     };
     child.on("exit", () => {
