@@ -416,7 +416,7 @@ describe("an organization", () => {
     expect(out.accounts.find((a) => a.name === "locked")?.fault).toMatch(/^cannot assume role OrganizationAccountAccessRole: AccessDenied: /);
     expect(out.summary).toMatchObject({
       accounts: 7, complies: 2, fails: 3, notJudged: 1, unreadable: 1, exitCode: 1,
-      skipped: [{ account: org(5), name: "suspended", status: "SUSPENDED" }],
+      skippedCount: 1, skipped: [{ account: org(5), name: "suspended", status: "SUSPENDED" }],
     });
     expect(run.code).toBe(1);
     expect(orgSim.count("ListAccounts")).toBe(3);
