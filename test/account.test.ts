@@ -245,6 +245,8 @@ describe("one account: the same verdict as the preview of a program declaring th
     // What could not be read: the run says it did not see everything.
     expect(only.invocations).toEqual([{
       executionSuccessful: false,
+      exitCode: 3,
+      properties: { verdict: "not judged" },
       toolExecutionNotifications: [{ level: "warning", message: { text: expect.stringMatching(/^not judged, could not be read: the event selectors of trail main .*AccessDeniedException/) } }],
     }]);
   });
@@ -414,7 +416,7 @@ describe("an organization", () => {
     expect(out.accounts.find((a) => a.name === "locked")?.fault).toMatch(/^cannot assume role OrganizationAccountAccessRole: AccessDenied: /);
     expect(out.summary).toMatchObject({
       accounts: 7, complies: 2, fails: 3, notJudged: 1, unreadable: 1, exitCode: 1,
-      skipped: [{ account: org(5), name: "suspended", status: "SUSPENDED" }],
+      skippedCount: 1, skipped: [{ account: org(5), name: "suspended", status: "SUSPENDED" }],
     });
     expect(run.code).toBe(1);
     expect(orgSim.count("ListAccounts")).toBe(3);
@@ -511,7 +513,7 @@ describe("the command line", () => {
   test("--help lists every option", () => {
     const listed = USAGE.split("\n").filter((l) => /^ {2}-/.test(l)).map((l) => l.trim().split(/ {2,}/)[0]);
     expect(listed).toEqual([
-      "--profile <name>", "--region <name>", "--organization", "--role-name <name>", "--concurrency <n>", "--policy-pack <dir>",
+      "--profile <name>", "--region <name>", "--organization", "--role-name <name>", "--max-accounts <n>", "--concurrency <n>", "--policy-pack <dir>",
       "--policy-pack-config <file>", "--json", "--sarif <file>", "-h, --help",
     ]);
     expect(parseArgs(["-h"]).help).toBe(true);

@@ -247,7 +247,7 @@ describe("the hostile export (made with --show-secrets) through every output for
 
 describe("exit status 2 with --json: a JSON error object on stdout, one escaped line on stderr", () => {
   test.each([
-    ["an ESC-prefixed stack export", ["--json", "--state", path.join(FIXTURES, "states", "escape-prefixed.json")], /escape-prefixed\.json is not valid JSON: Unexpected token '\\u001b', "\\u001b\]0;pwned\\u0007"\.\.\. is not valid JSON$/],
+    ["an ESC-prefixed stack export", ["--json", "--state", path.join(FIXTURES, "states", "escape-prefixed.json")], /escape-prefixed\.json is not valid JSON at byte 0: Unexpected token '\\u001b', "\\u001b\]0;pwned\\u0007"\.\.\. is not valid JSON$/],
     ["a binary policy pack config", ["--json", "--policy-pack-config", path.join(CONFIGS, "escape-prefixed.json"), "--state", HOSTILE_EXPORT], /escape-prefixed\.json is not valid JSON: Unexpected token '\\u001b', "\\u001b\[2J\\u001b\]0;pw"\.\.\. is not valid JSON$/],
     ["an unknown option", ["--frobnicate", "--json"], /^unknown option --frobnicate \(see --help\)$/],
     ["a name with control characters in an argument", ["--json", "--state", "no\u001b[2Jsuch.json"], /^no such file: no\\u001b\[2Jsuch\.json$/],

@@ -602,7 +602,7 @@ describe("bad input: one line on stderr, exit 2", () => {
   });
 
   test("a malformed export, and JSON that is not an export", async () => {
-    expectOneLineError(await preview(["--state", state("malformed")]), /malformed\.json is not valid JSON: /);
+    expectOneLineError(await preview(["--state", state("malformed")]), /malformed\.json is not valid JSON at byte \d+: /);
     const file = path.join(tmpDir(), "not-an-export.json");
     fs.writeFileSync(file, JSON.stringify({ version: 3, stack: "dev" }));
     expectOneLineError(await preview(["--state", file]), /not-an-export\.json is not a stack export: it has no deployment$/);

@@ -13,10 +13,12 @@ import { statusLine } from "../preview/progress";
 import { errorJson, exitCode, formatText, formatWarnings, redactReport, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { SarifLogWriter, toSarifRun, unreadableAccountRun, writeSarif } from "../preview/sarif";
-import { Identity, Session, awsError, isCredentialsError } from "./aws";
+import { Identity, REGION_NAME, Session, awsError, isCredentialsError } from "./aws";
 import { Judge, judgeAccount } from "./check";
 import { Limiter } from "./limit";
-import { AccountResult, OrganizationSummary, checkOrganization, organizationExitCode } from "./organization";
+import {
+  AccountResult, DEFAULT_MAX_ACCOUNTS, OrganizationSummary, SKIPPED_SAMPLE, checkOrganization, organizationExitCode,
+} from "./organization";
 import { readAccount } from "./read";
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -28,6 +30,11 @@ const OPTIONS = {
   region: { value: "<name>", multiple: true, help: "Check only this region (repeatable; default: every enabled region)" },
   organization: { help: "Check every ACTIVE account of the caller's organization" },
   "role-name": { value: "<name>", help: "With --organization: the role to assume in each member account, e.g. OrganizationAccountAccessRole" },
+  "max-accounts": {
+    value: "<n>",
+    help: `With --organization: stop with an error once the listing holds more than n accounts, or takes more than n/10 pages ` +
+      `(default ${DEFAULT_MAX_ACCOUNTS.toLocaleString("en")})`,
+  },
   concurrency: { value: "<n>", help: `At most n AWS calls, and n accounts, at once (default ${DEFAULT_CONCURRENCY}, 1 to ${MAX_CONCURRENCY})` },
   "policy-pack": { value: "<dir>", help: "Policy pack to run (default: this repository's pack)" },
   "policy-pack-config": {
@@ -78,14 +85,13 @@ export interface CliOptions {
   organization: boolean;
   roleName?: string;
   concurrency: number;
+  maxAccounts: number;
   packDir?: string;
   configFile?: string;
   json: boolean;
   sarif?: string;
   help: boolean;
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function parseArgs(argv: string[]): CliOptions {
   const { values } = parseStrict(OPTIONS, argv, false);
@@ -100,6 +106,7 @@ export function parseArgs(argv: string[]): CliOptions {
     organization: values.organization === true,
     roleName: text("role-name"),
     concurrency: DEFAULT_CONCURRENCY,
+    maxAccounts: DEFAULT_MAX_ACCOUNTS,
     packDir: text("policy-pack"),
     configFile: text("policy-pack-config"),
     json: values.json === true,
@@ -108,7 +115,7 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   if (opts.help) return opts;
   for (const r of opts.regions) {
-    if (!REGION.test(r)) throw new PreviewError(`--region needs a region name such as eu-west-1, got "${r}"`);
+    if (!REGION_NAME.test(r)) throw new PreviewError(`--region needs a region name such as eu-west-1, got "${r}"`);
   }
   const concurrency = text("concurrency");
   if (concurrency !== undefined) {
@@ -117,6 +124,13 @@ export function parseArgs(argv: string[]): CliOptions {
       throw new PreviewError(`--concurrency needs a whole number from 1 to ${MAX_CONCURRENCY}, got "${concurrency}"`);
     }
     opts.concurrency = n;
+  }
+  const maxAccounts = text("max-accounts");
+  if (maxAccounts !== undefined) {
+    const n = Number(maxAccounts);
+    if (!Number.isSafeInteger(n) || n < 1) throw new PreviewError(`--max-accounts needs a whole number of at least 1, got "${maxAccounts}"`);
+    if (!opts.organization) throw new PreviewError("--max-accounts applies to --organization only");
+    opts.maxAccounts = n;
   }
   if (opts.organization && opts.roleName === undefined) {
     throw new PreviewError("--organization needs --role-name <role to assume in each account> (see --help)");
@@ -146,6 +160,7 @@ async function callerIdentity(session: Session): Promise<Identity> {
   try {
     return await session.identity();
   } catch (err) {
+    if (err instanceof PreviewError) throw err;
     if (isCredentialsError(err)) {
       throw new PreviewError(`no AWS credentials: ${awsError(err)} (set AWS_PROFILE, use --profile, or run aws sso login)`);
     }
@@ -167,7 +182,7 @@ function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed
 
 /** An account as a heading names it: the name is the one its admin set in Organizations, shown escaped. */
 function accountLabel(account: string, name: string): string {
-  return `${account}${name ? ` (${terminalSafe(name)})` : ""}`;
+  return `${terminalSafe(account)}${name ? ` (${terminalSafe(name)})` : ""}`;
 }
 
 export function summaryText(s: OrganizationSummary): string {
@@ -176,6 +191,9 @@ export function summaryText(s: OrganizationSummary): string {
     `${s.unreadable} could not be read`,
   ];
   for (const k of s.skipped) lines.push(`    skipped ${accountLabel(k.account, k.name)}: ${terminalSafe(k.status)}`);
+  if (s.skippedCount > s.skipped.length) {
+    lines.push(`    skipped ${(s.skippedCount - s.skipped.length).toLocaleString("en")} more accounts not ACTIVE (the first ${SKIPPED_SAMPLE} are named)`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -207,6 +225,7 @@ async function runOrganization(session: Session, caller: Identity, judge: Judge,
     try {
       summary = await checkOrganization(session, caller, judge, {
         roleName: opts.roleName as string,
+        maxAccounts: opts.maxAccounts,
         regions: opts.regions,
         concurrency: opts.concurrency,
         limiter: new Limiter(opts.concurrency),

@@ -2,12 +2,13 @@
 // administrator) account, each checked as role NAME with bounded concurrency, each result handed on
 // as soon as it is known and then dropped, so memory stays flat however many accounts there are.
 
-import { Account, paginateListAccounts } from "@aws-sdk/client-organizations";
+import { Account, ListAccountsCommand } from "@aws-sdk/client-organizations";
 
 import { PreviewReport, exitCode } from "../preview/report";
-import { Identity, Session, AccountClients, awsError } from "./aws";
+import { Identity, Session, AccountClients, awsError, isAccountId, shownValue } from "./aws";
 import { Judge, Verdict, VERDICTS, judgeAccount } from "./check";
 import { Limiter } from "./limit";
+import { guardedPages } from "./paging";
 import { TrailDetailsCache, readAccount } from "./read";
 
 export interface AccountResult {
@@ -28,12 +29,23 @@ export interface OrganizationSummary {
   notJudged: number;
   unreadable: number;
   /** Accounts not ACTIVE (suspended, pending closure): not checked. */
+  skippedCount: number;
+  /** The first SKIPPED_SAMPLE of them. */
   skipped: { account: string; name: string; status: string }[];
   calls: number;
 }
 
+/** How many skipped accounts are kept to be named; the rest are counted only. */
+export const SKIPPED_SAMPLE = 20;
+/** The most accounts a listing may hold: far beyond the largest organizations AWS reports. */
+export const DEFAULT_MAX_ACCOUNTS = 100_000;
+/** ListAccounts answers at most 20 accounts a page, and may answer fewer: room for pages half full. */
+const PAGES_PER_ACCOUNT = 1 / 10;
+
 export interface OrganizationOptions {
   roleName: string;
+  /** The most accounts the listing may hold (--max-accounts). */
+  maxAccounts: number;
   regions: string[];
   concurrency: number;
   limiter: Limiter;
@@ -71,12 +83,23 @@ export function organizationExitCode(s: OrganizationSummary): number {
 }
 
 export async function checkOrganization(session: Session, caller: Identity, judge: Judge, options: OrganizationOptions): Promise<OrganizationSummary> {
-  const summary: OrganizationSummary = { accounts: 0, complies: 0, fails: 0, notJudged: 0, unreadable: 0, skipped: [], calls: 0 };
+  const summary: OrganizationSummary = { accounts: 0, complies: 0, fails: 0, notJudged: 0, unreadable: 0, skippedCount: 0, skipped: [], calls: 0 };
   const orgTrails = new TrailDetailsCache();
   const inFlight = new Set<Promise<void>>();
   let listed = 0;
   let done = 0;
   let fatal: unknown;
+
+  const count = (result: AccountResult) => {
+    summary.accounts++;
+    if (result.verdict === "complies") summary.complies++;
+    else if (result.verdict === "fails") summary.fails++;
+    else if (result.verdict === "not judged") summary.notJudged++;
+    else summary.unreadable++;
+    done++;
+    options.onAccount(result);
+    options.onProgress?.(done, listed, summary);
+  };
 
   const one = async (account: Account): Promise<void> => {
     const id = account.Id as string;
@@ -96,25 +119,30 @@ export async function checkOrganization(session: Session, caller: Identity, judg
     } finally {
       clients?.close();
     }
-    summary.accounts++;
-    if (result.verdict === "complies") summary.complies++;
-    else if (result.verdict === "fails") summary.fails++;
-    else if (result.verdict === "not judged") summary.notJudged++;
-    else summary.unreadable++;
-    done++;
-    options.onAccount(result);
-    options.onProgress?.(done, listed, summary);
+    count(result);
   };
 
   const organizations = session.organizations();
+  const limits = { items: options.maxAccounts, pages: Math.ceil(options.maxAccounts * PAGES_PER_ACCOUNT) + 1, option: "--max-accounts" };
+  const pages = guardedPages("organizations:ListAccounts", limits, async (NextToken) => {
+    summary.calls++;
+    const out = await organizations.send(new ListAccountsCommand({ NextToken }));
+    return { items: out.Accounts ?? [], next: out.NextToken };
+  });
   try {
-    for await (const page of paginateListAccounts({ client: organizations }, {})) {
-      summary.calls++;
-      for (const account of page.Accounts ?? []) {
-        if (!account.Id) continue;
+    for await (const page of pages) {
+      for (const account of page) {
+        if (!isAccountId(account.Id)) {
+          // Never judged, never made into a role ARN; shown escaped.
+          listed++;
+          count({ account: shownValue(account.Id), name: account.Name ?? "", verdict: "unreadable", exitCode: 2,
+            fault: `organizations:ListAccounts listed ${shownValue(account.Id)} as an account ID, which is not 12 digits` });
+          continue;
+        }
         const status = statusOf(account);
         if (status !== "ACTIVE") {
-          summary.skipped.push({ account: account.Id, name: account.Name ?? "", status });
+          summary.skippedCount++;
+          if (summary.skipped.length < SKIPPED_SAMPLE) summary.skipped.push({ account: account.Id, name: account.Name ?? "", status });
           continue;
         }
         listed++;

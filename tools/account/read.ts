@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 
-import { AccountClients, awsError } from "./aws";
+import { AccountClients, awsError, isRegionName, shownValue } from "./aws";
 import { Limiter } from "./limit";
 import { Read, ownerOf, trailState } from "./state";
 
@@ -77,12 +77,19 @@ export interface ReadOptions {
 }
 
 const ENABLED = new Set(["opt-in-not-required", "opted-in"]);
+/** A trail's ARN as CloudTrail forms it: partition, region, 12-digit account, trail name. */
+const TRAIL_ARN = /^arn:aws(-[a-z]+)*:cloudtrail:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:trail\/[\x21-\x7e]{1,256}$/;
 
 async function listRegions(clients: AccountClients, options: ReadOptions, read: AccountRead): Promise<string[]> {
   try {
     read.calls++;
     const out = await options.limiter.run(() => clients.regions().send(new DescribeRegionsCommand({ AllRegions: true })));
-    const all = (out.Regions ?? []).filter((r) => r.RegionName);
+    const listed = out.Regions ?? [];
+    const all = listed.filter((r) => isRegionName(r.RegionName));
+    const bad = listed.find((r) => !isRegionName(r.RegionName));
+    if (bad) {
+      read.faults.push({ what: "a region (ec2:DescribeRegions)", why: `listed ${shownValue(bad.RegionName)}, which is not a region name; not checked` });
+    }
     const wanted = options.regions.length > 0 ? new Set(options.regions) : undefined;
     const known = new Set(all.map((r) => r.RegionName as string));
     const enabled: string[] = [];
@@ -110,7 +117,18 @@ async function describeTrails(clients: AccountClients, region: string, options: 
     const out = await options.limiter.run(() =>
       clients.cloudTrail(region).send(new DescribeTrailsCommand({ includeShadowTrails: true })));
     read.listed = true;
-    return out.trailList ?? [];
+    const trails: Trail[] = [];
+    for (const t of out.trailList ?? []) {
+      if (TRAIL_ARN.test(t.TrailARN ?? "") && (t.HomeRegion === undefined || isRegionName(t.HomeRegion))) {
+        trails.push(t);
+      } else {
+        // Never judged, never used to pick an endpoint: what AWS would not send is not read further.
+        const why = `listed with ARN ${shownValue(t.TrailARN)} and home region ${shownValue(t.HomeRegion)}, which are not a trail ARN and a region name`;
+        // A multi-region trail is listed in every region: named once.
+        if (!read.faults.some((f) => f.why === why)) read.faults.push({ what: `a trail (cloudtrail:DescribeTrails in ${region})`, why });
+      }
+    }
+    return trails;
   } catch (err) {
     read.faults.push({ what: `the trails of region ${region} (cloudtrail:DescribeTrails)`, why: awsError(err) });
     return [];

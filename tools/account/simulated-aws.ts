@@ -59,6 +59,11 @@ export interface SimWorld {
   organization?: { id: string; managementAccount: string; accountIds: string[]; pageSize: number };
   /** Answer nothing at all: for interrupting a check half-way. */
   stall?: boolean;
+  /**
+   * A broken or hostile endpoint: answers a call itself, on `res`, and returns true; false leaves the
+   * call to the simulation.
+   */
+  override?(call: SimCall, input: Record<string, unknown>, res: http.ServerResponse): boolean;
 }
 
 export interface SimCall {
@@ -185,7 +190,8 @@ export class SimulatedAws {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       if (this.world.stall) return;
-      const answer = this.answer(req, Buffer.concat(chunks).toString("utf8"));
+      const answer = this.answer(req, res, Buffer.concat(chunks).toString("utf8"));
+      if (!answer) return;
       res.writeHead(answer.status, {
         "content-type": answer.contentType,
         "content-length": Buffer.byteLength(answer.body),
@@ -195,7 +201,7 @@ export class SimulatedAws {
     });
   }
 
-  private answer(req: http.IncomingMessage, body: string): Answer {
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Answer | undefined {
     const scope = /Credential=([^/,]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""));
     if (!scope) return jsonError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
     const [, key, region, service] = scope;
@@ -210,10 +216,10 @@ export class SimulatedAws {
       return jsonError("SerializationException", "the request body is not JSON");
     }
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
-    if (this.record) {
-      const trail = input.Name ?? input.TrailName;
-      this.calls.push({ service, action, region, account: caller, ...(typeof trail === "string" ? { trail } : {}) });
-    }
+    const trail = input.Name ?? input.TrailName;
+    const call: SimCall = { service, action, region, account: caller, ...(typeof trail === "string" ? { trail } : {}) };
+    if (this.record) this.calls.push(call);
+    if (this.world.override?.(call, service === "sts" || service === "ec2" ? Object.fromEntries(form) : input, res)) return undefined;
 
     const account = this.world.account(caller);
     switch (service) {

@@ -73,7 +73,7 @@ function minimumCalls(size: number): number {
   return size * ENABLED.length + 2 * trails;
 }
 
-function peakKb(pid: number): number {
+export function peakKb(pid: number): number {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;
@@ -82,7 +82,7 @@ function peakKb(pid: number): number {
   }
 }
 
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

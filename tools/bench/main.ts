@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { PolicyPackClient, startPolicyPack } from "../analyzer/client";
 import { accountBench } from "./account";
+import { hostileBench } from "./hostile";
 import { NaivePack, makeNaivePack } from "./naive-pack";
 import { summarise, waitForProfile } from "./profile";
 import { median, mib, ms, percentile, ratio, table } from "./stats";
@@ -323,7 +324,7 @@ async function bench(): Promise<void> {
   out.push(`Targets: start ≤ ${TARGET_START}× bare: ${yes(startRatio <= TARGET_START)}; ` +
     `AnalyzeStack at 10,000 resources ≤ ${TARGET_STACK}× bare: ${yes(worstStack <= TARGET_STACK)} ` +
     `(worst ${ratio(worstStack)}). ${met ? "All targets met." : "Some targets missed: run with --profile."}`);
-  out.push("", ...(await accountBench(log)), "");
+  out.push("", ...(await accountBench(log)), "", ...(await hostileBench(log)), "");
   out.push(`Bench took ${((Date.now() - began) / 1000).toFixed(0)} s; load average (1, 5, 15 min) ${loadBefore} ` +
     `before, ${loadAverage()} after: on a busy machine the ratios hold better than the absolute times.`);
   process.stdout.write(`${out.join("\n")}\n`);
@@ -382,6 +383,11 @@ async function profile(): Promise<void> {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** `npm run bench -- --hostile` runs the hostile answers' part alone. */
+async function hostileOnly(): Promise<void> {
+  process.stdout.write(`Machine: ${machine()}\n${(await hostileBench(log)).join("\n")}\n`);
+}
+
 /** `npm run bench -- --account` runs the account check's part alone. */
 async function accountOnly(): Promise<void> {
   process.stdout.write(`Machine: ${machine()}\n${(await accountBench(log)).join("\n")}\n`);
@@ -402,9 +408,11 @@ const run = process.argv.includes("--profile")
   ? profile
   : process.argv.includes("--account")
     ? accountOnly
-    : process.argv.includes("--preview-scale")
-      ? previewScale
-      : () => bench().then(previewScale);
+    : process.argv.includes("--hostile")
+      ? hostileOnly
+      : process.argv.includes("--preview-scale")
+        ? previewScale
+        : () => bench().then(previewScale);
 run().then(
   () => process.exit(0),
   (err) => {

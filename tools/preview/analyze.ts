@@ -120,12 +120,23 @@ function timeLimitError(limit: TimeLimit, progress: Progress, stage: string): Pr
   );
 }
 
-async function call<T>(what: string, f: () => Promise<T>, limit?: TimeLimit, progress?: Progress): Promise<T> {
+/** A request gRPC could not encode, or the pack's server refused for its size: the input's fault. */
+function isUnsendable(err: unknown): err is AnalyzerCallError {
+  return err instanceof AnalyzerCallError && (
+    (err.code === grpc.status.INTERNAL && /serialization failure/i.test(err.message)) ||
+    (err.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(err.message)));
+}
+
+async function call<T>(what: string, f: () => Promise<T>, limit?: TimeLimit, progress?: Progress, subject?: string): Promise<T> {
   try {
     return await f();
   } catch (err) {
     if (limit && progress && err instanceof AnalyzerCallError && err.code === grpc.status.DEADLINE_EXCEEDED && Date.now() >= limit.deadline) {
       throw timeLimitError(limit, progress, `waiting for the policy pack's ${what}`);
+    }
+    if (isUnsendable(err)) {
+      throw new PreviewError(`${subject ?? "the input"} cannot be sent to the policy pack (${what}): ${firstLine(err.message)}; ` +
+        "it is too large or holds what the Analyzer protocol cannot carry");
     }
     throw new PreviewError(`the policy pack failed: ${firstLine(errorMessage(err))}`);
   }
@@ -166,7 +177,7 @@ export async function analyzeWith(
   const resources = input.map((r) => ({ ...r }));
   const toAnalyze = resources.filter((r) => r.analyze);
   const progress: Progress = { analyzed: 0, total: toAnalyze.length };
-  const ask = <T>(what: string, f: () => Promise<T>) => call(what, f, limit, progress);
+  const ask = <T>(what: string, f: () => Promise<T>, subject?: string) => call(what, f, limit, progress, subject);
 
   await ask("ConfigureStack", () =>
     client.configureStack(
@@ -195,7 +206,7 @@ export async function analyzeWith(
   }));
 
   const analyzeOne = async (r: PreviewResource, found: (typeof perResource)[number]) => {
-    const fixes = await ask("Remediate", () => client.remediate(toAnalyzerResource(r, "inputs"), deadline));
+    const fixes = await ask("Remediate", () => client.remediate(toAnalyzerResource(r, "inputs"), deadline), `resource ${r.urn}`);
     for (const fix of fixes) {
       if (fix.diagnostic) {
         found.diagnostics.push({
@@ -230,7 +241,7 @@ export async function analyzeWith(
         }
       }
     }
-    const result = await ask("Analyze", () => client.analyze(toAnalyzerResource(r, "inputs"), deadline));
+    const result = await ask("Analyze", () => client.analyze(toAnalyzerResource(r, "inputs"), deadline), `resource ${r.urn}`);
     for (const d of result.diagnostics) {
       // The engine reports a violation against the resource it analyzed, whatever URN the pack names.
       found.diagnostics.push({ ...d, urn: r.urn, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "resource" });
@@ -255,7 +266,8 @@ export async function analyzeWith(
   const remediations = perResource.flatMap((f) => f.remediations);
   const analyzed = progress.analyzed;
 
-  const stack = await ask("AnalyzeStack", () => client.analyzeStack(resources.map((r) => toAnalyzerResource(r, "outputs")), deadline));
+  const stack = await ask("AnalyzeStack", () => client.analyzeStack(resources.map((r) => toAnalyzerResource(r, "outputs")), deadline),
+    "the stack's resources");
   const known = new Set(resources.map((r) => r.urn));
   const root = rootStackUrn(options.stack, options.project);
   for (const d of stack.diagnostics) {

@@ -31,6 +31,8 @@ export interface ProgramRun {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+/** How long output may keep coming after the program exits, from processes it started that hold its stdout. */
+const OUTPUT_GRACE_MS = 2000;
 
 /** The compiled worker: next to this file when running from bin/, else in bin/ of the source tree. */
 export function workerPath(): string {
@@ -128,7 +130,16 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         fn();
       }
     };
+    // The outcome waits for the program's output to be forwarded whole: until stdout and stderr close,
+    // or, should a process the program started hold them open, a moment after the program exits.
+    let outcome: (() => void) | undefined;
     const timer = setTimeout(() => {
+      if (outcome) {
+        // The program finished in time; only its output was still coming.
+        settle(outcome);
+        signalGroup(child.pid as number, "SIGKILL");
+        return;
+      }
       const waiting = pending.length > 0 ? `; still registering ${pending.join(", ")}` : "";
       settle(() =>
         reject(
@@ -150,6 +161,12 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
         output(chunk);
       }
     });
+    const finish = (fn: () => void) => {
+      outcome ??= fn;
+    };
+    child.on("exit", () => {
+      if (outcome) setTimeout(() => settle(outcome as () => void), OUTPUT_GRACE_MS).unref();
+    });
     child.on("message", (message: WorkerMessage) => {
       switch (message.kind) {
         case "progress":
@@ -158,10 +175,10 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
           options.onProgress?.(message.registered);
           break;
         case "error":
-          settle(() => reject(new PreviewError(message.message + undecrypted)));
+          finish(() => reject(new PreviewError(message.message + undecrypted)));
           break;
         case "done":
-          settle(() =>
+          finish(() =>
             resolve({
               project,
               resources: fromRegistrations(message.registrations, {
@@ -180,6 +197,10 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
     child.on("error", (err) => settle(() => reject(new PreviewError(`cannot start the program: ${err.message}`))));
     // "close" rather than "exit": by then every message the child sent has been delivered.
     child.on("close", (code, signal) => {
+      if (outcome) {
+        settle(outcome);
+        return;
+      }
       // Uncaught errors come as messages: an exit without one is the program's own process.exit.
       const why = outOfMemory
         ? `the program ran out of memory (heap limit ${heapMb ? `${heapMb} MiB, three quarters of this machine's memory` : `from ${project.nodeArgs.some((a) => a.startsWith("--max-old-space-size")) ? "nodeargs" : "NODE_OPTIONS"}`}) ` +

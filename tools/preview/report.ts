@@ -48,7 +48,11 @@ export interface ReportDiagnostic extends ReportedDiagnostic {
   resourceName?: string;
 }
 
+/** The headline: "not judged" when the verdict depends on what could not be read (exit status 3). */
+export type Outcome = "passed" | "failed" | "not judged";
+
 export interface PreviewSummary {
+  outcome: Outcome;
   mandatory: number;
   advisory: number;
   remediations: number;
@@ -96,6 +100,7 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
     diagnostics,
     remediations: run.remediations,
     summary: {
+      outcome: "passed",
       mandatory: diagnostics.filter((d) => d.enforcementLevel === "mandatory").length,
       advisory: diagnostics.filter((d) => d.enforcementLevel === "advisory").length,
       remediations: run.remediations.length,
@@ -103,9 +108,12 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
     },
     warnings,
   };
+  report.summary.outcome = OUTCOMES[exitCode(report)];
   knownSecretValues.set(report, run.secretValues);
   return report;
 }
+
+const OUTCOMES: Record<number, Outcome> = { 0: "passed", 1: "failed", 3: "not judged" };
 
 /**
  * 1 when a mandatory policy is violated (the preview would fail), else 0. For an account, 3 when
@@ -256,7 +264,7 @@ export function formatText(original: PreviewReport): string {
   lines.push("Policies:");
   const pack = report.policyPack;
   lines.push(
-    `    ${report.summary.mandatory > 0 ? "FAILED" : "passed"}  ${t(pack.name)}@v${t(pack.version)} (local: ${t(shortPath(pack.dir))})`,
+    `    ${report.summary.outcome === "failed" ? "FAILED" : report.summary.outcome}  ${t(pack.name)}@v${t(pack.version)} (local: ${t(shortPath(pack.dir))})`,
   );
 
   const groups = new Map<string, ReportDiagnostic[]>();

@@ -9,7 +9,7 @@ import type { Location, Log, ReportingDescriptor, ReportingDescriptorRelationshi
 
 import { EnforcementLevel, PolicyInfo } from "../analyzer/types";
 import { PreviewError, errorMessage, firstLine } from "./errors";
-import { PreviewReport, ReportDiagnostic, ReportResource, redactReport } from "./report";
+import { PreviewReport, ReportDiagnostic, ReportResource, exitCode, redactReport } from "./report";
 import { safeJson } from "./safe-text";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -143,11 +143,11 @@ function driver(pack: PreviewReport["policyPack"], policies: PolicyInfo[]): Tool
  * category of its own (runAutomationDetails), since code scanning takes one run per tool and
  * category. What could not be read is the tool's notification: the run did not see all it should.
  */
-function accountRunDetails(account: string, accountName: string | undefined, faults: Notification[]): Partial<Run> {
+function accountRunDetails(account: string, accountName: string | undefined, faults: Notification[], exitCode: number, verdict: string): Partial<Run> {
   return {
     automationDetails: { id: `check-account/${account}/` },
     logicalLocations: [{ name: account, fullyQualifiedName: account, kind: "namespace", ...(accountName ? { decoratedName: accountName } : {}) }],
-    invocations: [{ executionSuccessful: faults.length === 0, toolExecutionNotifications: faults }],
+    invocations: [{ executionSuccessful: faults.length === 0, exitCode, toolExecutionNotifications: faults, properties: { verdict } }],
   };
 }
 
@@ -183,7 +183,7 @@ export function toSarifRun(original: PreviewReport, baseDir = process.cwd()): Ru
       ? accountRunDetails(source.account, source.accountName, source.notJudged.map((f) => ({
           level: "warning",
           message: { text: `not judged, could not be read: ${f.what}: ${f.why}` },
-        })))
+        })), exitCode(report), report.summary.outcome)
       : {}),
     taxonomies: taxonomies(policies),
     originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(baseDir + path.sep).href } },
@@ -206,7 +206,7 @@ export function toSarif(report: PreviewReport, baseDir = process.cwd()): Log {
 export function unreadableAccountRun(pack: PreviewReport["policyPack"], policies: PolicyInfo[], account: string, accountName: string, fault: string): Run {
   return {
     tool: { driver: driver(pack, policies) },
-    ...accountRunDetails(account, accountName || undefined, [{ level: "error", message: { text: `could not be read: ${fault}` } }]),
+    ...accountRunDetails(account, accountName || undefined, [{ level: "error", message: { text: `could not be read: ${fault}` } }], 2, "unreadable"),
     results: [],
     properties: { source: "account", account, ...(accountName ? { accountName } : {}) },
   };

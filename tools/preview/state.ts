@@ -8,7 +8,7 @@ import * as fs from "fs";
 
 import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_SIG, ProviderResource, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
 import { decodePlaintext } from "../../lib/values";
-import { PreviewError, errorMessage, firstLine, jsonSyntaxError } from "./errors";
+import { PreviewError, errorMessage, firstLine, jsonErrorAt } from "./errors";
 import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
 
 export interface StateRun {
@@ -23,6 +23,9 @@ export interface StateRun {
 
 /** Deeper property trees are refused: the pack's protobuf decoder could not read them back either. */
 export const MAX_DEPTH = 100;
+
+/** Larger exports are refused unread: parsing one takes several times its size in memory. */
+export const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 
 /** A property value the export holds that no engine would send: the message says where and why. */
@@ -114,7 +117,7 @@ export function parseStateExport(text: string, file: string): StateRun {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new PreviewError(`${file} is not valid JSON: ${jsonSyntaxError(err)}`);
+    throw new PreviewError(`${file} is not valid JSON ${jsonErrorAt(text, err)}`);
   }
   if (!isObject(doc)) {
     throw new PreviewError(`${file} is not a stack export: expected a JSON object`);
@@ -155,6 +158,14 @@ export function parseStateExport(text: string, file: string): StateRun {
   });
 
   const live = states.filter(({ raw }) => raw.delete !== true);
+  // The engine refuses a snapshot in which two live resources share a URN; so does the audit.
+  const urns = new Set<string>();
+  for (const { raw } of live) {
+    if (urns.has(raw.urn as string)) {
+      throw new PreviewError(`${file} is an invalid export: two resources have the URN ${raw.urn as string}`);
+    }
+    urns.add(raw.urn as string);
+  }
   const providers = new Map<string, ProviderResource>();
   for (const { raw, parsed, inputs } of live) {
     const type = (raw.type as string | undefined) ?? parsed.type;
@@ -213,11 +224,42 @@ export function parseStateExport(text: string, file: string): StateRun {
   };
 }
 
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function tooLarge(file: string, size: string): PreviewError {
+  return new PreviewError(`${file} is ${size}, larger than the ${mib(MAX_STATE_BYTES)} a stack export may be here; not read`);
+}
+
+/** The file's text, refused unread when it is larger than MAX_STATE_BYTES (a pipe or device as it is read). */
+function readBounded(file: string): string {
+  const fd = fs.openSync(file, "r");
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.size > MAX_STATE_BYTES) throw tooLarge(file, mib(stat.size));
+    if (stat.isFile()) return fs.readFileSync(fd, "utf8");
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(1024 * 1024);
+      const n = fs.readSync(fd, chunk);
+      if (n === 0) return Buffer.concat(chunks).toString("utf8");
+      total += n;
+      if (total > MAX_STATE_BYTES) throw tooLarge(file, `more than ${mib(MAX_STATE_BYTES)}`);
+      chunks.push(chunk.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readStateExport(file: string): StateRun {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readBounded(file);
   } catch (err) {
+    if (err instanceof PreviewError) throw err;
     const code = (err as { code?: string }).code;
     throw new PreviewError(code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${firstLine(errorMessage(err))}`);
   }

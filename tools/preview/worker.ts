@@ -32,10 +32,13 @@ function send(message: WorkerMessage, then?: () => void): void {
   process.send(message, undefined, {}, () => then?.());
 }
 
-/** Ends this process without the SDK's exit hooks: their report of pending work is about our stopping early. */
+/**
+ * Ends this process without the SDK's exit hooks (their report of pending work is about our stopping
+ * early), once what the program wrote to stdout and stderr has been handed to the pipes.
+ */
 function exit(): void {
   process.removeAllListeners("exit");
-  process.exit(0);
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(0)));
 }
 
 function fail(err: unknown): void {
@@ -43,7 +46,14 @@ function fail(err: unknown): void {
     return;
   }
   finished = true;
-  send({ kind: "error", message: describeFailure(err) }, exit);
+  let message: string;
+  try {
+    message = describeFailure(err);
+  } catch {
+    // A value whose getters or conversions throw: it cannot be described, but it is still the program's failure.
+    message = "the program failed with a value that cannot be described (reading it throws)";
+  }
+  send({ kind: "error", message }, exit);
 }
 
 /** One line saying why the program failed, with the program's own source location when there is one. */
