@@ -559,7 +559,7 @@ describe("the command line", () => {
       await waitFor(() => stalled.received > 0 && isRunning(packPid));
       child.kill(signal);
       expect(await exited).toBe(signal === "SIGINT" ? 130 : 143);
-      expect(stderr).toContain(`interrupted (${signal}); stopping the policy pack`);
+      expect(stderr).toContain(`error: interrupted by ${signal}; stopped the policy pack`);
       expect(isRunning(packPid)).toBe(false);
     } finally {
       await stalled.stop();

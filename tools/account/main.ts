@@ -3,6 +3,7 @@
 // could not be read and nothing read fails), 2 bad input or nothing could be read at all.
 
 import { PolicyPackClient } from "../analyzer/client";
+import { installSignalHandlers } from "../analyzer/process-group";
 import { PolicyConfig } from "../analyzer/types";
 import { checkPackDir, startPack } from "../preview/analyze";
 import { readPolicyPackConfig } from "../preview/config";
@@ -133,13 +134,6 @@ export function parseArgs(argv: string[]): CliOptions {
 export interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
-}
-
-/** Packs started and not yet stopped, so that an interrupt can stop them. */
-const running = new Set<Promise<PolicyPackClient>>();
-
-export async function stopPacks(): Promise<void> {
-  await Promise.all([...running].map((p) => p.then((c) => c.close(), () => undefined)));
 }
 
 async function callerIdentity(session: Session): Promise<Identity> {
@@ -276,7 +270,6 @@ export async function main(
       // The pack starts while AWS is read: it takes a second or two to load its SDK.
       pack = startPack(checkPackDir(opts.packDir ?? defaultPackDir()));
       starting = pack.then((p) => p.client);
-      running.add(starting);
       starting.catch(() => undefined);
     }
 
@@ -313,19 +306,16 @@ export async function main(
   } finally {
     if (starting) {
       await starting.then((c) => c.close(), () => undefined);
-      running.delete(starting);
     }
   }
 }
 
-/** The command as run from a shell: an interrupt stops the pack before exiting, so no process is left behind. */
+/**
+ * The command as run from a shell or `npm run`: an interrupt, or the end of whatever started it,
+ * stops the pack before exiting, so no process is left behind.
+ */
 export function runCli(argv: string[]): void {
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\ninterrupted (${signal}); stopping the policy pack\n`);
-      void stopPacks().then(() => process.exit(code));
-    });
-  }
+  installSignalHandlers("the policy pack");
   void main(argv).then((code) => {
     process.stdout.write("", () => process.exit(code));
   });

@@ -59,6 +59,8 @@ export interface SimWorld {
   organization?: { id: string; managementAccount: string; accountIds: string[]; pageSize: number };
   /** Answer nothing at all: for interrupting a check half-way. */
   stall?: boolean;
+  /** Calls read and never answered, as by an endpoint that hangs: "ListAccounts", in one region "DescribeTrails@eu-west-3". */
+  hang?: string[];
 }
 
 export interface SimCall {
@@ -186,6 +188,7 @@ export class SimulatedAws {
     req.on("end", () => {
       if (this.world.stall) return;
       const answer = this.answer(req, Buffer.concat(chunks).toString("utf8"));
+      if (!answer) return;
       res.writeHead(answer.status, {
         "content-type": answer.contentType,
         "content-length": Buffer.byteLength(answer.body),
@@ -195,7 +198,7 @@ export class SimulatedAws {
     });
   }
 
-  private answer(req: http.IncomingMessage, body: string): Answer {
+  private answer(req: http.IncomingMessage, body: string): Answer | undefined {
     const scope = /Credential=([^/,]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""));
     if (!scope) return jsonError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
     const [, key, region, service] = scope;
@@ -215,6 +218,8 @@ export class SimulatedAws {
       this.calls.push({ service, action, region, account: caller, ...(typeof trail === "string" ? { trail } : {}) });
     }
 
+    const hang = this.world.hang ?? [];
+    if (hang.includes(action) || hang.includes(`${action}@${region}`)) return undefined;
     const account = this.world.account(caller);
     switch (service) {
       case "sts":
