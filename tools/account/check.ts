@@ -27,6 +27,8 @@ export interface Judge {
   configFile?: string;
   organization: string;
   turn: Limiter;
+  /** Aborted when the run's time limit fires. */
+  stop?: AbortSignal;
 }
 
 /** Trails by name, as a program would name them; a name two trails share is qualified by ARN. */

@@ -59,7 +59,10 @@ export interface SimWorld {
   organization?: { id: string; managementAccount: string; accountIds: string[]; pageSize: number };
   /** Answer nothing at all: for interrupting a check half-way. */
   stall?: boolean;
-  /** Calls read and never answered, as by an endpoint that hangs: "ListAccounts", in one region "DescribeTrails@eu-west-3". */
+  /**
+   * Calls read and never answered, as by an endpoint that hangs: "ListAccounts", in one region
+   * "DescribeTrails@eu-west-3", every call of a region "@eu-west-3".
+   */
   hang?: string[];
 }
 
@@ -219,7 +222,7 @@ export class SimulatedAws {
     }
 
     const hang = this.world.hang ?? [];
-    if (hang.includes(action) || hang.includes(`${action}@${region}`)) return undefined;
+    if (hang.includes(action) || hang.includes(`${action}@${region}`) || hang.includes(`@${region}`)) return undefined;
     const account = this.world.account(caller);
     switch (service) {
       case "sts":
