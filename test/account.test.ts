@@ -172,7 +172,18 @@ afterAll(async () => {
 describe("one account: the same verdict as the preview of a program declaring the same trail", () => {
   test.each(SCENARIOS)("$name", async ({ stack, account }) => {
     const [{ run, report }, program] = await Promise.all([checkJson(account.id), preview(stack)]);
-    expect(findings(report)).toEqual(findings(program));
+    if (account.deny === undefined) {
+      expect(findings(report)).toEqual(findings(program));
+    } else {
+      // Where the preview waits for a deploy, the check names what could not be read and the AWS
+      // error; whether AWS accepts the trail is no question for a trail AWS holds.
+      const judged = (r: PreviewReport) => r.diagnostics.map((d) => `${d.policyName} [${d.enforcementLevel}] ${d.stage} ${d.resourceName}`).sort();
+      expect(judged(report)).toEqual(judged(program).filter((f) => !f.startsWith("aws-cloudtrail-trail-valid-configuration ")));
+      const unread = report.diagnostics.filter((d) => d.message.includes("could not be read"));
+      expect(unread.map((d) => d.policyName).sort()).toEqual(["aws-cloudtrail-stack-has-cis-trail", "aws-cloudtrail-trail-meets-cis"]);
+      for (const d of unread) expect(d.message).toMatch(/[:,] eventSelectors could not be read \(AccessDeniedException: User: arn:aws:iam::100000000007:user\/auditor is not authorized to perform: cloudtrail:GetEventSelectors /);
+      expect(JSON.stringify(report.diagnostics)).not.toMatch(/preview|deploy|pulumi up/);
+    }
     expect(VERDICT_BY_CODE[run.code]).toBe(previewVerdict(program));
     expect(report.source.kind).toBe("account");
     if (report.source.kind !== "account") return;
