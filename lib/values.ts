@@ -66,3 +66,28 @@ export function decodePlaintext(text: string): unknown {
     return text;
   }
 }
+
+/**
+ * The stack tag through which a caller that read the stack from AWS (`npm run check-account`) names
+ * the values it could not read, and why: JSON {"<urn>": {"<property>": "<the AWS error>"}}. Such a
+ * value reaches the pack as unknown, but it is not a preview's: no deploy will make it known.
+ */
+export const UNREADABLE_TAG = "cis-cloudtrail:unreadable";
+
+let parsedTag: { text: string; reasons: Record<string, Record<string, string>> } | undefined;
+
+/** The tag's reasons for one resource, by top-level property; undefined without the tag or a valid entry. */
+export function unreadableProperties(tag: string | undefined, urn: string): Record<string, string> | undefined {
+  if (tag === undefined) return undefined;
+  if (parsedTag?.text !== tag) {
+    let reasons: unknown;
+    try {
+      reasons = JSON.parse(tag);
+    } catch {
+      reasons = undefined;
+    }
+    parsedTag = { text: tag, reasons: reasons !== null && typeof reasons === "object" ? reasons as Record<string, Record<string, string>> : {} };
+  }
+  const entry = Object.prototype.hasOwnProperty.call(parsedTag.reasons, urn) ? parsedTag.reasons[urn] : undefined;
+  return entry !== null && typeof entry === "object" && !Array.isArray(entry) ? entry : undefined;
+}

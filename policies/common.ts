@@ -5,12 +5,12 @@ import {
   PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs,
   UnknownValueError,
 } from "@pulumi/policy";
-import { Requirements } from "../lib/cis";
+import { Requirements, listOf } from "../lib/cis";
 import {
   ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf,
 } from "../lib/trail";
-import { quoted } from "../lib/text";
-import { UNKNOWN_VALUE, Unknown, Value } from "../lib/values";
+import { UNSAFE_CHARACTERS, escapeCharacter, quoted } from "../lib/text";
+import { UNKNOWN_VALUE, UNREADABLE_TAG, Unknown, Value, unreadableProperties } from "../lib/values";
 import { proxyTarget, reportAdvisory } from "./sdk-internals";
 
 /** Deeper than any trail's properties go; past it a value is treated as unreadable. */
@@ -81,6 +81,24 @@ export function cisFramework(version: string, reference: string, specification: 
  */
 export function reportUnknown(report: ReportViolation, message: string, urn?: string): void {
   reportAdvisory(report, message, urn);
+}
+
+/**
+ * Unknown values that were not a preview's: when the stack was read from AWS and every one of
+ * `paths` could not be read (the caller says so through UNREADABLE_TAG), what could not be read and
+ * the AWS error: "enableLogging could not be read (AccessDeniedException: ...)". Undefined for
+ * values unknown at preview, which keep the preview's wording.
+ */
+export function couldNotBeRead(stackTags: ReadonlyMap<string, string>, urn: string, paths: readonly string[]): string | undefined {
+  const reasons = unreadableProperties(stackTags.get(UNREADABLE_TAG), urn);
+  if (!reasons || paths.length === 0) return undefined;
+  const byReason = new Map<string, string[]>();
+  for (const path of paths) {
+    const why = reasons[path.split(/[.[]/)[0]];
+    if (typeof why !== "string") return undefined;
+    byReason.set(why, [...(byReason.get(why) ?? []), path]);
+  }
+  return [...byReason].map(([why, read]) => `${listOf(read, 5)} could not be read (${why.replace(UNSAFE_CHARACTERS, escapeCharacter)})`).join("; ");
 }
 
 /**
@@ -224,8 +242,9 @@ export function checkTrailSetting(
     const value = setting(judged.parsed.trail);
     const label = trailLabel(args.name);
     if (value instanceof Unknown) {
-      reportUnknown(reportViolation,
-        `The ${label} cannot be judged at preview: ${value.path} is unknown until deploy. \`pulumi up\` checks it again.`);
+      const unread = couldNotBeRead(args.stackTags, args.urn, [value.path]);
+      reportUnknown(reportViolation, unread ? `The ${label} cannot be judged: ${unread}.`
+        : `The ${label} cannot be judged at preview: ${value.path} is unknown until deploy. \`pulumi up\` checks it again.`);
     } else if (value !== true) {
       reportViolation(missing(label));
     }

@@ -10,7 +10,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { TrailInStack, describeFixes, describeGaps, judgeStack, listOf } from "../lib/cis";
 import {
-  CIS_V3, TRAIL_TYPE_LIST, cisFramework, readConfig, readRequirements, reportConfigProblems, reportUnknown,
+  CIS_V3, TRAIL_TYPE_LIST, cisFramework, couldNotBeRead, readConfig, readRequirements, reportConfigProblems, reportUnknown,
   requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
@@ -80,6 +80,14 @@ export const stackHasCisTrail: StackValidationPolicy = {
         return;
       case "unknown": {
         const [first, ...others] = verdict.candidates;
+        const unread = couldNotBeRead(args.stackTags, first.trail.urn, first.unknowns);
+        if (unread) {
+          const alsoUnread = others.length === 0 ? ""
+            : others.length === 1 ? "; the same holds for one more trail" : `; the same holds for ${others.length} more trails`;
+          reportUnknown(reportViolation,
+            `No trail is known to meet CIS 3.1: for ${trailLabel(first.trail.name)}, ${unread}${alsoUnread}.`, first.trail.urn);
+          return;
+        }
         const alsoUnknown = others.length === 0 ? ""
           : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
         reportUnknown(reportViolation,

@@ -12,7 +12,7 @@ import { describeFixes, describeGaps, judgeTrail, listOf } from "../lib/cis";
 import { remediateTrail } from "../lib/remediate";
 import { trailKindOf } from "../lib/trail";
 import {
-  CIS_V3, EXEMPT_TRAIL, NOT_A_TRAIL, cisFramework, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
+  CIS_V3, EXEMPT_TRAIL, NOT_A_TRAIL, cisFramework, couldNotBeRead, exemptTrailsSchema, isExempt, readConfig, readProps, readRequirements, reportUnknown,
   requirementsSchema, schema, trailLabel, trailToJudge,
 } from "./common";
 import { setRemediatedInput } from "./sdk-internals";
@@ -57,9 +57,10 @@ export const trailMeetsCisAlone: ResourceValidationPolicy = {
     if (verdict.status === "noncompliant") {
       reportViolation(`The ${label} ${describeGaps(verdict.gaps)}. To fix: ${describeFixes(verdict.gaps)}.`);
     } else if (verdict.status === "unknown") {
-      reportUnknown(reportViolation,
-        `The ${label} cannot be judged at preview: ${listOf(verdict.unknowns, 5)} is unknown until deploy. ` +
-        "`pulumi up` checks it again with the real values.");
+      const unread = couldNotBeRead(args.stackTags, args.urn, verdict.unknowns);
+      reportUnknown(reportViolation, unread ? `The ${label} cannot be judged: ${unread}.`
+        : `The ${label} cannot be judged at preview: ${listOf(verdict.unknowns, 5)} is unknown until deploy. ` +
+          "`pulumi up` checks it again with the real values.");
     }
   },
 };

@@ -10,7 +10,7 @@
 
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { listOf } from "../lib/cis";
-import { CIS_V3, LOOKUP_ONLY, NOT_A_TRAIL, cisFramework, reportUnknown, trailLabel, trailOf } from "./common";
+import { CIS_V3, LOOKUP_ONLY, NOT_A_TRAIL, cisFramework, couldNotBeRead, reportUnknown, trailLabel, trailOf } from "./common";
 
 /** Enough to fix a trail, without flooding the output when thousands of entries are wrong. */
 const MOST_PROBLEMS_SHOWN = 10;
@@ -41,7 +41,8 @@ export const trailValidConfiguration: ResourceValidationPolicy = {
         (more > 0 ? ` And ${more} more ${more === 1 ? "problem" : "problems"}.` : ""));
       return;
     }
-    if (parsed.undecided.length > 0) {
+    // A trail read from AWS is one AWS accepted: what could not be read of it is no doubt about that.
+    if (parsed.undecided.length > 0 && !couldNotBeRead(args.stackTags, args.urn, parsed.undecided.map((u) => u.path))) {
       const reasons = parsed.undecided.map((u) => `${u.path} is unknown at preview, and ${u.rule}`);
       reportUnknown(reportViolation,
         `The ${label} may be rejected by AWS: ${listOf(reasons)}. \`pulumi up\` checks it again.`);

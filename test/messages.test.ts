@@ -5,6 +5,7 @@ import { GapCode } from "../lib/cis";
 import { ProblemCode, parseTrail } from "../lib/trail";
 import { PolicyPackClient, startPolicyPack } from "../tools/analyzer/client";
 import { ResourceToAnalyze, UNKNOWN } from "../tools/analyzer/types";
+import { UNREADABLE_TAG } from "../lib/values";
 
 const ROOT = path.join(__dirname, "..");
 const VALID = "aws-cloudtrail-trail-valid-configuration";
@@ -162,5 +163,49 @@ describe("nothing from a program reaches a message raw", () => {
       expect(message).toContain('"evil\\u001b]0;title\\u0007\\r\\nPolicies: passed\\u202e"');
       expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     }
+  });
+});
+
+describe("values that could not be read from AWS: the AWS error, never a deploy", () => {
+  const DENIED = "AccessDeniedException: User: arn:aws:iam::100000000007:user/auditor is not authorized to perform: cloudtrail:GetTrailStatus";
+  const URN = trail({}).urn;
+  const other = (properties: Record<string, unknown>): ResourceToAnalyze =>
+    ({ ...trail(properties), name: "audit", urn: "urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::audit" });
+  const reasons = (unread: Record<string, Record<string, string>>) => JSON.stringify(unread);
+  afterEach(() => pack.configureStack({ tags: {} }));
+
+  /** What the check tells the pack (the tag's value), the trails, the policy, and what it says. */
+  const ROWS: [string, string, ResourceToAnalyze[], string, string[]][] = [
+    ["the per-trail verdict", reasons({ [URN]: { enableLogging: DENIED } }), [trail({ ...base, enableLogging: UNKNOWN })], MEETS,
+      [`The trail "main" cannot be judged: enableLogging could not be read (${DENIED}).`]],
+    ["the stack verdict", reasons({ [URN]: { enableLogging: DENIED } }), [trail({ ...base, enableLogging: UNKNOWN })], STACK,
+      [`No trail is known to meet CIS 3.1: for trail "main", enableLogging could not be read (${DENIED}).`]],
+    ["the stack verdict with two unreadable trails", reasons({ [URN]: { enableLogging: DENIED }, [other({}).urn]: { enableLogging: DENIED } }),
+      [trail({ ...base, enableLogging: UNKNOWN }), other({ ...base, enableLogging: UNKNOWN })], STACK,
+      [`No trail is known to meet CIS 3.1: for trail "main", enableLogging could not be read (${DENIED}); the same holds for one more trail.`]],
+    ["a setting policy", reasons({ [URN]: { enableLogFileValidation: DENIED } }), [trail({ ...base, enableLogFileValidation: UNKNOWN })],
+      "aws-cloudtrail-trail-log-file-validation", [`The trail "main" cannot be judged: enableLogFileValidation could not be read (${DENIED}).`]],
+    ["validity, which AWS already accepted", reasons({ [URN]: { eventSelectors: DENIED, advancedEventSelectors: DENIED } }),
+      [trail({ ...base, eventSelectors: UNKNOWN, advancedEventSelectors: UNKNOWN })], VALID, []],
+    ["an error with control characters, shown escaped", reasons({ [URN]: { enableLogging: "TimeoutError: no\u001b[2J answer" } }),
+      [trail({ ...base, enableLogging: UNKNOWN })], MEETS, ['The trail "main" cannot be judged: enableLogging could not be read (TimeoutError: no\\u001b[2J answer).']],
+  ];
+
+  test.each(ROWS)("%s", async (_name, tag, resources, policy, messages) => {
+    await pack.configureStack({ tags: { [UNREADABLE_TAG]: tag } });
+    const diagnostics = [...(await Promise.all(resources.map((r) => pack.analyze(r)))).flatMap((r) => r.diagnostics),
+      ...(await pack.analyzeStack(resources)).diagnostics];
+    expect(diagnostics.filter((d) => d.policyName === policy).map((d) => text(d.message))).toEqual(messages);
+    for (const d of diagnostics) expect(d.message).not.toMatch(/preview|deploy|pulumi up/);
+  });
+
+  test.each([
+    ["a value the tag does not name", reasons({ [URN]: { eventSelectors: DENIED } })],
+    ["a tag that is not JSON", "{not json"],
+  ])("%s keeps the preview's words", async (_name, tag) => {
+    await pack.configureStack({ tags: { [UNREADABLE_TAG]: tag } });
+    const result = await pack.analyze(trail({ ...base, enableLogging: UNKNOWN }));
+    expect(result.diagnostics.filter((d) => d.policyName === MEETS).map((d) => text(d.message))).toEqual([
+      "The trail \"main\" cannot be judged at preview: enableLogging is unknown until deploy. `pulumi up` checks it again with the real values."]);
   });
 });

@@ -3,6 +3,7 @@
 // glue (analyzeWith) and report as the offline preview.
 
 import { CLASSIC_TRAIL_TYPE } from "../../lib/trail";
+import { UNREADABLE_TAG } from "../../lib/values";
 import { PolicyPackClient } from "../analyzer/client";
 import { PolicyConfig } from "../analyzer/types";
 import { analyzeWith } from "../preview/analyze";
@@ -27,6 +28,8 @@ export interface Judge {
   configFile?: string;
   organization: string;
   turn: Limiter;
+  /** Aborted when the run's time limit fires. */
+  stop?: AbortSignal;
 }
 
 /** Trails by name, as a program would name them; a name two trails share is qualified by ARN. */
@@ -36,7 +39,7 @@ export function accountResources(read: AccountRead): PreviewResource[] {
   return read.trails.map((t) => {
     const name = counts.get(t.name) === 1 ? t.name : t.arn;
     return {
-      urn: `urn:pulumi:${read.account}::${ACCOUNT_PROJECT}::${CLASSIC_TRAIL_TYPE}::${name}`,
+      urn: trailUrn(read.account, name),
       type: CLASSIC_TRAIL_TYPE,
       name,
       custom: true,
@@ -47,6 +50,22 @@ export function accountResources(read: AccountRead): PreviewResource[] {
       analyze: true,
     };
   });
+}
+
+function trailUrn(account: string, name: string): string {
+  return `urn:pulumi:${account}::${ACCOUNT_PROJECT}::${CLASSIC_TRAIL_TYPE}::${name}`;
+}
+
+/**
+ * The stack tags the pack sees: what could not be read of each trail, and why, so that its messages
+ * say "could not be read" where a preview's say "unknown until deploy".
+ */
+export function accountTags(read: AccountRead, resources: PreviewResource[]): Record<string, string> {
+  const unread: Record<string, Record<string, string>> = {};
+  read.trails.forEach((t, i) => {
+    if (Object.keys(t.unread).length > 0) unread[resources[i].urn] = t.unread;
+  });
+  return Object.keys(unread).length > 0 ? { [UNREADABLE_TAG]: JSON.stringify(unread) } : {};
 }
 
 export function accountSource(read: AccountRead, accountName?: string): AccountSource {
@@ -66,13 +85,15 @@ export function accountSource(read: AccountRead, accountName?: string): AccountS
 
 /** Sends the account through the pack, as `pulumi policy analyze` sends a stack's state. */
 export async function judgeAccount(judge: Judge, read: AccountRead, accountName?: string): Promise<PreviewReport> {
-  const run = await judge.turn.run(() => analyzeWith(judge.client, judge.dir, accountResources(read), {
+  const resources = accountResources(read);
+  const run = await judge.turn.run(() => analyzeWith(judge.client, judge.dir, resources, {
     packDir: judge.dir,
     config: judge.config,
     configFile: judge.configFile,
     stack: read.account,
     project: ACCOUNT_PROJECT,
     organization: judge.organization,
+    tags: accountTags(read, resources),
     applyRemediations: false,
   }));
   return buildReport(accountSource(read, accountName), run);

@@ -3,6 +3,7 @@
 // could not be read and nothing read fails), 2 bad input or nothing could be read at all.
 
 import { PolicyPackClient } from "../analyzer/client";
+import { installSignalHandlers } from "../analyzer/process-group";
 import { PolicyConfig } from "../analyzer/types";
 import { checkPackDir, startPack } from "../preview/analyze";
 import { readPolicyPackConfig } from "../preview/config";
@@ -13,7 +14,7 @@ import { statusLine } from "../preview/progress";
 import { errorJson, exitCode, formatText, formatWarnings, redactReport, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { SarifLogWriter, toSarifRun, unreadableAccountRun, writeSarif } from "../preview/sarif";
-import { Identity, REGION_NAME, Session, awsError, isCredentialsError } from "./aws";
+import { CallBounds, DEFAULT_CALL_LIMITS, Identity, REGION_NAME, Session, awsError, isCredentialsError } from "./aws";
 import { Judge, judgeAccount } from "./check";
 import { Limiter } from "./limit";
 import {
@@ -23,6 +24,10 @@ import { readAccount } from "./read";
 
 export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 64;
+/** The whole run's default time limit, seconds. */
+export const DEFAULT_TIMEOUT = 600;
+/** A connection takes at most this long, or the call's limit when that is shorter. */
+const CONNECT_MS = DEFAULT_CALL_LIMITS.connectMs;
 
 /** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
 const OPTIONS = {
@@ -36,6 +41,12 @@ const OPTIONS = {
       `(default ${DEFAULT_MAX_ACCOUNTS.toLocaleString("en")})`,
   },
   concurrency: { value: "<n>", help: `At most n AWS calls, and n accounts, at once (default ${DEFAULT_CONCURRENCY}, 1 to ${MAX_CONCURRENCY})` },
+  "call-timeout": {
+    value: "<seconds>",
+    help: `Give up on one attempt at an AWS call after this long, connecting (at most ${CONNECT_MS / 1000}s) included; ` +
+      `the SDK's standard retries try it again, 3 attempts in all (default ${DEFAULT_CALL_LIMITS.answerMs / 1000})`,
+  },
+  timeout: { value: "<seconds>", help: `Give up on the whole check after this long (default ${DEFAULT_TIMEOUT})` },
   "policy-pack": { value: "<dir>", help: "Policy pack to run (default: this repository's pack)" },
   "policy-pack-config": {
     value: "<file>",
@@ -71,6 +82,10 @@ With --organization, lists the organization's accounts from the management accou
 administrator, assumes --role-name in each (the caller's own account is read as the caller), and
 checks them with bounded concurrency, printing each account's verdict as it is known.
 
+Every AWS call is bounded: each attempt by --call-timeout (the SDK's standard retries make 3), the
+whole run by --timeout. A call that times out is named under "Not judged" with its endpoint and
+the limit; stderr says which calls are still waiting when one takes more than two seconds.
+
 Options:
 ${optionsHelp(OPTIONS)}
 
@@ -86,11 +101,21 @@ export interface CliOptions {
   roleName?: string;
   concurrency: number;
   maxAccounts: number;
+  callTimeoutMs: number;
+  timeoutMs: number;
   packDir?: string;
   configFile?: string;
   json: boolean;
   sarif?: string;
   help: boolean;
+}
+
+/** A --timeout style value in milliseconds; undefined when not given. */
+function seconds(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new PreviewError(`--${option} needs a number of seconds, got "${value}"`);
+  return n * 1000;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -107,6 +132,8 @@ export function parseArgs(argv: string[]): CliOptions {
     roleName: text("role-name"),
     concurrency: DEFAULT_CONCURRENCY,
     maxAccounts: DEFAULT_MAX_ACCOUNTS,
+    callTimeoutMs: seconds(text("call-timeout"), "call-timeout") ?? DEFAULT_CALL_LIMITS.answerMs,
+    timeoutMs: seconds(text("timeout"), "timeout") ?? DEFAULT_TIMEOUT * 1000,
     packDir: text("policy-pack"),
     configFile: text("policy-pack-config"),
     json: values.json === true,
@@ -149,13 +176,6 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-/** Packs started and not yet stopped, so that an interrupt can stop them. */
-const running = new Set<Promise<PolicyPackClient>>();
-
-export async function stopPacks(): Promise<void> {
-  await Promise.all([...running].map((p) => p.then((c) => c.close(), () => undefined)));
-}
-
 async function callerIdentity(session: Session): Promise<Identity> {
   try {
     return await session.identity();
@@ -166,6 +186,34 @@ async function callerIdentity(session: Session): Promise<Identity> {
     }
     throw new PreviewError(`cannot identify the caller (sts:GetCallerIdentity): ${awsError(err)}`);
   }
+}
+
+/** Calls waiting longer than this show on the progress line. */
+const SHOW_WAITS_AFTER_MS = 2000;
+
+/**
+ * While AWS calls are outstanding: "Waiting for AWS: 2 calls outstanding, the oldest CloudTrail
+ * DescribeTrails in eu-west-3 for 12s (40 answered)", on a terminal in place, elsewhere once and
+ * then at most every 5 s.
+ */
+function waitingLine(stream: NodeJS.WriteStream, bounds: CallBounds): { done(): void } {
+  const status = statusLine(stream);
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const oldest = [...bounds.pending].sort((a, b) => a.since - b.since)[0];
+    if (!oldest || now - oldest.since < SHOW_WAITS_AFTER_MS) return;
+    const n = bounds.pending.size;
+    status.update(`Waiting for AWS: ${n} ${n === 1 ? "call" : "calls"} outstanding, the oldest ${oldest.what} for ` +
+      `${Math.round((now - oldest.since) / 1000)}s (${bounds.answered} answered)`, 1 + Math.floor((now - started) / 5000));
+  }, 500);
+  timer.unref();
+  return {
+    done() {
+      clearInterval(timer);
+      status.done();
+    },
+  };
 }
 
 /** "Checked 12 of 40 accounts" on a terminal, in place; elsewhere a line per tenth of the way. */
@@ -210,7 +258,9 @@ interface ErrorOutput {
   json?: (message: string) => string;
 }
 
-async function runOrganization(session: Session, caller: Identity, judge: Judge, opts: CliOptions, io: Io, errors: ErrorOutput): Promise<number> {
+async function runOrganization(
+  session: Session, caller: Identity, judge: Judge, opts: CliOptions, io: Io, errors: ErrorOutput, progressNote: { accounts: string },
+): Promise<number> {
   const progress = progressLine(io.stderr);
   let first = true;
   // Opened before the first account is read, so that a file that cannot be written fails at once.
@@ -228,7 +278,7 @@ async function runOrganization(session: Session, caller: Identity, judge: Judge,
         maxAccounts: opts.maxAccounts,
         regions: opts.regions,
         concurrency: opts.concurrency,
-        limiter: new Limiter(opts.concurrency),
+        limiter: new Limiter(opts.concurrency, judge.stop),
         onAccount(result) {
           progress.done();
           if (result.report) io.stderr.write(formatWarnings(result.report));
@@ -246,7 +296,10 @@ async function runOrganization(session: Session, caller: Identity, judge: Judge,
           }
           first = false;
         },
-        onProgress: (done, listed, s) => progress.update(done, listed, s),
+        onProgress: (done, listed, s) => {
+          progressNote.accounts = `${done} of ${listed} accounts checked, `;
+          progress.update(done, listed, s);
+        },
       });
     } catch (err) {
       throw err instanceof PreviewError ? err : new PreviewError(`checking the organization failed: ${awsError(err)}`);
@@ -272,6 +325,16 @@ export interface StartedPack {
   dir: string;
 }
 
+/** Resolves as `work` does, or rejects with the signal's reason once it is aborted. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
 /** Runs the command; resolves to the exit status. */
 export async function main(
   argv: string[],
@@ -280,6 +343,8 @@ export async function main(
 ): Promise<number> {
   let starting: Promise<PolicyPackClient> | undefined;
   const errors: ErrorOutput = { json: wantsJson(argv) ? errorJson : undefined };
+  const deadline = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
   try {
     const opts = parseArgs(argv);
     if (opts.help) {
@@ -288,6 +353,11 @@ export async function main(
     }
     let config: Record<string, PolicyConfig> | undefined;
     if (opts.configFile !== undefined) config = readPolicyPackConfig(opts.configFile);
+    const bounds = new CallBounds({ connectMs: Math.min(CONNECT_MS, opts.callTimeoutMs), answerMs: opts.callTimeoutMs });
+    const progress = { accounts: "" };
+    timer = setTimeout(() => deadline.abort(new PreviewError(
+      `the check did not finish within the ${opts.timeoutMs / 1000}s time limit (--timeout): ` +
+      `${progress.accounts}${bounds.answered} AWS calls answered, ${bounds.pending.size} outstanding`)), opts.timeoutMs);
     let pack: Promise<StartedPack>;
     if (started) {
       pack = Promise.resolve(started);
@@ -295,34 +365,43 @@ export async function main(
       // The pack starts while AWS is read: it takes a second or two to load its SDK.
       pack = startPack(checkPackDir(opts.packDir ?? defaultPackDir()));
       starting = pack.then((p) => p.client);
-      running.add(starting);
       starting.catch(() => undefined);
     }
 
     // As for the AWS CLI, --profile is AWS_PROFILE: every SDK setting (credentials, region,
     // endpoint_url) then comes from that profile.
     if (opts.profile !== undefined) process.env.AWS_PROFILE = opts.profile;
-    const session = await Session.open(opts.regions);
-    const caller = await callerIdentity(session);
-    const { client, dir } = await pack;
-    const judge: Judge = { client, dir, config, configFile: opts.configFile, organization: "aws", turn: new Limiter(1) };
-
-    if (opts.organization) return await runOrganization(session, caller, judge, opts, io, errors);
-
-    const clients = session.own();
+    const waiting = opts.organization ? undefined : waitingLine(io.stderr, bounds);
     try {
-      const read = await readAccount(clients, { account: caller.account, regions: opts.regions, limiter: new Limiter(opts.concurrency) });
-      if (!read.listed) {
-        const why = read.faults.map((f) => `${f.what}: ${f.why}`).join("; ");
-        throw new PreviewError(`nothing could be read in account ${caller.account}: ${why}`);
-      }
-      const report = await judgeAccount(judge, read);
-      io.stderr.write(formatWarnings(report));
-      if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
-      io.stdout.write(opts.json ? toJson(report) : formatText(report));
-      return exitCode(report);
+      return await untilAborted((async () => {
+        const session = await Session.open(opts.regions, bounds);
+        const caller = await callerIdentity(session);
+        const { client, dir } = await pack;
+        const judge: Judge = {
+          client, dir, config, configFile: opts.configFile, organization: "aws", turn: new Limiter(1, deadline.signal), stop: deadline.signal,
+        };
+
+        if (opts.organization) return await runOrganization(session, caller, judge, opts, io, errors, progress);
+
+        const clients = session.own();
+        try {
+          const read = await readAccount(clients, { account: caller.account, regions: opts.regions, limiter: new Limiter(opts.concurrency, deadline.signal) });
+          if (!read.listed) {
+            const why = read.faults.map((f) => `${f.what}: ${f.why}`).join("; ");
+            throw new PreviewError(`nothing could be read in account ${caller.account}: ${why}`);
+          }
+          const report = await judgeAccount(judge, read);
+          waiting?.done();
+          io.stderr.write(formatWarnings(report));
+          if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
+          io.stdout.write(opts.json ? toJson(report) : formatText(report));
+          return exitCode(report);
+        } finally {
+          clients.close();
+        }
+      })(), deadline.signal);
     } finally {
-      clients.close();
+      waiting?.done();
     }
   } catch (err) {
     const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
@@ -330,21 +409,21 @@ export async function main(
     if (errors.json) io.stdout.write(errors.json(message));
     return 2;
   } finally {
+    clearTimeout(timer);
+    // Whatever is still under way fails at its next step instead of starting more calls.
+    deadline.abort();
     if (starting) {
       await starting.then((c) => c.close(), () => undefined);
-      running.delete(starting);
     }
   }
 }
 
-/** The command as run from a shell: an interrupt stops the pack before exiting, so no process is left behind. */
+/**
+ * The command as run from a shell or `npm run`: an interrupt, or the end of whatever started it,
+ * stops the pack before exiting, so no process is left behind.
+ */
 export function runCli(argv: string[]): void {
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\ninterrupted (${signal}); stopping the policy pack\n`);
-      void stopPacks().then(() => process.exit(code));
-    });
-  }
+  installSignalHandlers("the policy pack");
   void main(argv).then((code) => {
     process.stdout.write("", () => process.exit(code));
   });

@@ -9,7 +9,7 @@ import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 
 import { AccountClients, awsError, isRegionName, shownValue } from "./aws";
 import { Limiter } from "./limit";
-import { Read, ownerOf, trailState } from "./state";
+import { Read, ownerOf, trailState, unreadProperties } from "./state";
 
 export interface Fault {
   /** What could not be read: a call, a region or an account. */
@@ -26,6 +26,8 @@ export interface AccountTrail {
   owner: string;
   /** The provider's state for the trail; what could not be read is unknown. */
   state: Record<string, unknown>;
+  /** The properties that could not be read, with the AWS error. */
+  unread: Record<string, string>;
   /** GetTrailStatus and GetEventSelectors both answered. */
   complete: boolean;
 }
@@ -185,6 +187,7 @@ export async function readAccount(clients: AccountClients, options: ReadOptions)
       organizationTrail,
       owner,
       state: trailState(described, details.status, details.selectors),
+      unread: unreadProperties(details.status, details.selectors),
       complete: details.status.ok && details.selectors.ok,
     };
   }));

@@ -64,6 +64,11 @@ export interface SimWorld {
    * call to the simulation.
    */
   override?(call: SimCall, input: Record<string, unknown>, res: http.ServerResponse): boolean;
+  /**
+   * Calls read and never answered, as by an endpoint that hangs: "ListAccounts", in one region
+   * "DescribeTrails@eu-west-3", every call of a region "@eu-west-3".
+   */
+  hang?: string[];
 }
 
 export interface SimCall {
@@ -221,6 +226,8 @@ export class SimulatedAws {
     if (this.record) this.calls.push(call);
     if (this.world.override?.(call, service === "sts" || service === "ec2" ? Object.fromEntries(form) : input, res)) return undefined;
 
+    const hang = this.world.hang ?? [];
+    if (hang.includes(action) || hang.includes(`${action}@${region}`) || hang.includes(`@${region}`)) return undefined;
     const account = this.world.account(caller);
     switch (service) {
       case "sts":

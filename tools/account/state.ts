@@ -94,6 +94,14 @@ export function trailState(
   ]);
 }
 
+/** The properties trailState leaves unknown, each with the AWS error that kept it from being read. */
+export function unreadProperties(status: Read<unknown>, selectors: Read<unknown>): Record<string, string> {
+  return {
+    ...(status.ok ? {} : { enableLogging: status.why }),
+    ...(selectors.ok ? {} : { eventSelectors: selectors.why, advancedEventSelectors: selectors.why }),
+  };
+}
+
 /** The inputs a program would declare for this state: the provider's computed attributes left out. */
 const COMPUTED = new Set(["id", "arn", "homeRegion", "snsTopicArn"]);
 

@@ -38,24 +38,75 @@ export function killAllGroups(): void {
 /** The conventional exit status for a command ended by a signal: 128 + its number. */
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
+/** The parent of `pid` as /proc says (Linux); undefined where there is no /proc or no such process. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Calls `gone` (polled, four times a second) once the process that started this one has ended: its
+ * parent changes. With `throughShell`, when `npm run` started this process through a shell (npm, sh
+ * -c, node), npm's end counts too: a SIGKILL of npm, or a SIGTERM or SIGHUP that npm does not pass
+ * on, leaves the shell waiting on this process none the wiser.
+ */
+export function watchParent(gone: () => void, throughShell = false): void {
+  const parent = process.ppid;
+  const grandparent = parentOf(parent);
+  const npm = throughShell && process.env.npm_lifecycle_event !== undefined && grandparent !== undefined
+    && /^(npm|node)/.test(commandName(grandparent)) && !/^(npm|node)/.test(commandName(parent)) ? grandparent : undefined;
+  // Polled rather than watched through an IPC channel: listening for "disconnect" would keep a
+  // worker's event loop alive, and the worker must see it empty.
+  setInterval(() => {
+    if (process.ppid !== parent || (npm !== undefined && parentOf(parent) !== npm)) gone();
+  }, 250).unref();
+}
+
+/** The exit status when the command's starter ended without a signal reaching the command: a hang-up's. */
+export const STARTER_GONE_EXIT = SIGNAL_EXIT.SIGHUP;
+
 let installed = false;
 
 /**
- * On SIGINT, SIGTERM or SIGHUP: kill every process group started, say so on stderr, and exit with
- * 128 + the signal's number (130 for Ctrl-C). A process exiting for any other reason ends them too.
+ * For a command run from a shell or `npm run`: on SIGINT, SIGTERM or SIGHUP, kill every process
+ * group started, say so on stderr (`stopped` names what they were), and exit with 128 + the signal's
+ * number (130 for Ctrl-C). When the process that started the command ends without a signal reaching
+ * it (npm or its shell killed), the same, with exit 129. A process exiting for any other reason ends
+ * them too.
  */
-export function installSignalHandlers(stderr: NodeJS.WritableStream = process.stderr): void {
+export function installSignalHandlers(stopped = "the program and the policy pack", stderr: NodeJS.WritableStream = process.stderr): void {
   if (installed) {
     return;
   }
   installed = true;
+  const stop = (why: string, code: number) => {
+    killAllGroups();
+    try {
+      stderr.write(`\nerror: ${why}; stopped ${stopped}\n`);
+    } catch {
+      // Nobody is reading any more.
+    }
+    process.exit(code);
+  };
   for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
-    process.on(signal, () => {
-      killAllGroups();
-      stderr.write(`\nerror: interrupted by ${signal}; stopped the program and the policy pack\n`);
-      process.exit(SIGNAL_EXIT[signal]);
-    });
+    process.on(signal, () => stop(`interrupted by ${signal}`, SIGNAL_EXIT[signal]));
   }
+  // A write to a terminal or pipe that closed with the starter must not end the command another way.
+  stderr.on("error", () => undefined);
+  watchParent(() => stop("the process that started this command has ended", STARTER_GONE_EXIT), true);
   process.on("exit", killAllGroups);
 }
 

@@ -3,7 +3,7 @@
 // so that the machine's drift falls on both. Prints a table and exits 0; not a test.
 //
 // `npm run bench -- --profile` instead samples the CPU of each pack process, phase by phase, and
-// prints where the time goes.
+// prints where the time goes; `--stack` runs the AnalyzeStack comparison alone.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -393,6 +393,24 @@ async function accountOnly(): Promise<void> {
   process.stdout.write(`Machine: ${machine()}\n${(await accountBench(log)).join("\n")}\n`);
 }
 
+/** `npm run bench -- --stack` runs the AnalyzeStack part alone: the ratios at 1,000 and 10,000 resources. */
+async function stackOnly(): Promise<void> {
+  const packs = {} as Record<Side, RunningPack>;
+  for (const side of SIDES) packs[side] = await startRunning(side);
+  try {
+    const stacks = await measureStacks(packs, RUNS.stack, RUNS.stackWarmup);
+    process.stdout.write(`Machine: ${machine()}\n${table(["resources", "trails", "bare", "ours", "ratio"], stacks.map((c) => [
+      c.size.toLocaleString("en"), String(c.trails), ms(median(c.samples.bare)), ms(median(c.samples.ours)),
+      ratio(median(c.samples.ours) / median(c.samples.bare)),
+    ]))}\n`);
+  } finally {
+    for (const side of SIDES) {
+      packs[side].wire.close();
+      await packs[side].client.close();
+    }
+  }
+}
+
 // The preview of generated programs against plain setMocks: after the pack's own figures, or alone
 // with --preview-scale; --sizes=1000,5000 chooses the program sizes.
 function previewSizes(): number[] {
@@ -412,7 +430,9 @@ const run = process.argv.includes("--profile")
       ? hostileOnly
       : process.argv.includes("--preview-scale")
         ? previewScale
-        : () => bench().then(previewScale);
+        : process.argv.includes("--stack")
+          ? stackOnly
+          : () => bench().then(previewScale);
 run().then(
   () => process.exit(0),
   (err) => {
