@@ -5,10 +5,12 @@
 
 // The policies, one list (policies/index.ts) for the pack and the library.
 export {
-  Policy, policies, stackHasCisTrail, trailCloudWatchLogs, trailKmsEncryption, trailLogFileValidation, trailMeetsCisAlone,
+  policies, stackHasCisTrail, trailCloudWatchLogs, trailKmsEncryption, trailLogFileValidation, trailMeetsCisAlone,
   trailValidConfiguration,
 } from "./policies";
-export { PolicyMetadata, PolicySelection, policyMetadata, selectPolicies } from "./policies/selection";
+export type { Policy } from "./policies";
+export { policyMetadata, selectPolicies } from "./policies/selection";
+export type { PolicyMetadata, PolicySelection } from "./policies/selection";
 export { guardSdkDeserializer } from "./policies/sdk-internals";
 
 // Glue for writing a policy of one's own: a resource's trail, read through the SDK's proxy.
@@ -16,12 +18,13 @@ export { readProps, trailOf } from "./policies/common";
 
 // The pure CIS logic: no Pulumi, plain values in, verdicts out.
 export {
-  BasicSelector, AdvancedSelector, CLASSIC_TRAIL_TYPE, ExcludableSource, FieldCondition, FieldSelector,
-  MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, NATIVE_TRAIL_TYPE, ParsedTrail, Problem, ProblemCode, TRAIL_TYPES, Trail, TrailKind,
-  parseTrail, trailKindOf,
+  CLASSIC_TRAIL_TYPE, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, NATIVE_TRAIL_TYPE, TRAIL_TYPES, parseTrail, trailKindOf,
 } from "./lib/trail";
-export {
-  CIS_REQUIREMENTS, Gap, GapCode, Requirements, StackVerdict, TrailInStack, TrailVerdict, describeFixes, describeGaps, judgeStack,
-  judgeTrail,
-} from "./lib/cis";
-export { Malformed, Uncertain, Unknown, Value } from "./lib/values";
+export type {
+  AdvancedSelector, BasicSelector, ExcludableSource, FieldCondition, FieldSelector, ParsedTrail, Problem, ProblemCode, Trail,
+  TrailKind,
+} from "./lib/trail";
+export { CIS_REQUIREMENTS, describeFixes, describeGaps, judgeStack, judgeTrail } from "./lib/cis";
+export type { Gap, GapCode, Requirements, StackVerdict, TrailInStack, TrailVerdict } from "./lib/cis";
+export { Malformed, Unknown } from "./lib/values";
+export type { Uncertain, Value } from "./lib/values";
