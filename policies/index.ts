@@ -1,5 +1,6 @@
-// Every policy of the pack, in the order the CLI lists them.
-import { Policies } from "@pulumi/policy";
+// Every policy of the pack, in the order the CLI lists them: the one list the pack and the library
+// (library.ts) both read, so a policy added here is in both.
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { stackHasCisTrail } from "./stack-has-cis-trail";
 import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
 import { trailKmsEncryption } from "./trail-kms-encryption";
@@ -7,7 +8,13 @@ import { trailLogFileValidation } from "./trail-log-file-validation";
 import { trailMeetsCisAlone } from "./trail-meets-cis-alone";
 import { trailValidConfiguration } from "./trail-valid-configuration";
 
-export const policies: Policies = [
+export {
+  stackHasCisTrail, trailCloudWatchLogs, trailKmsEncryption, trailLogFileValidation, trailMeetsCisAlone, trailValidConfiguration,
+};
+
+export type Policy = ResourceValidationPolicy | StackValidationPolicy;
+
+export const policies: readonly Policy[] = [
   stackHasCisTrail,
   trailValidConfiguration,
   trailMeetsCisAlone,

@@ -71,7 +71,8 @@ export function setRemediatedInput(props: Record<string, unknown>, key: string, 
 /**
  * Makes every request answerable: the SDK's server calls its deserializer through the exports of
  * @pulumi/policy/deserialize before any policy runs, so the guard wraps that export (see
- * envelope-guard.ts). Called once, by index.ts, before the pack starts serving.
+ * envelope-guard.ts). Called by index.ts, and by an organization's own pack through the library,
+ * before the PolicyPack starts serving; a second call changes nothing.
  */
 export function guardSdkDeserializer(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

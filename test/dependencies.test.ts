@@ -10,6 +10,9 @@ import * as ts from "typescript";
 const ROOT = path.join(__dirname, "..");
 
 interface Manifest {
+  main?: string;
+  types?: string;
+  exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 }
@@ -104,10 +107,24 @@ describe("declared dependencies", () => {
     expect(packages).toEqual(["@scope/pkg-b", "pkg-a", "pkg-c", "pkg-d", "pkg-e", "pkg-f", "pkg-g", "pkg-h", "pkg-i"]);
   });
 
-  test("the files the pack ships load only its dependencies", () => {
+  /** The sources of what the package ships: the pack's entry, the library's, the policies and lib/. */
+  const shippedSources = () => [
+    path.join(ROOT, "index.ts"), path.join(ROOT, "library.ts"),
+    ...sourceFiles(path.join(ROOT, "policies")), ...sourceFiles(path.join(ROOT, "lib")),
+  ];
+
+  test("the files the pack and the library ship load only its dependencies", () => {
     const root = manifest(ROOT);
-    const files = [path.join(ROOT, "index.ts"), ...sourceFiles(path.join(ROOT, "policies")), ...sourceFiles(path.join(ROOT, "lib"))];
-    expect(undeclared(files, declared(root, false))).toEqual([]);
+    expect(undeclared(shippedSources(), declared(root, false))).toEqual([]);
+  });
+
+  test("main, types and every export are built from those sources, not from tools/ or tests", () => {
+    const root = manifest(ROOT);
+    const targets = [root.main, root.types, ...Object.values(root.exports ?? {}).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)))]
+      .filter((t): t is string => t !== undefined && t !== "./package.json");
+    expect(targets.length).toBeGreaterThanOrEqual(4);
+    const sourceOf = (target: string) => path.join(ROOT, path.normalize(target).replace(/^bin[\\/]/, "").replace(/(\.d)?\.ts$|\.js$/, ".ts"));
+    expect(targets.filter((t) => !shippedSources().includes(sourceOf(t)))).toEqual([]);
   });
 
   test("tools, tests and scripts load only declared packages", () => {
@@ -132,7 +149,7 @@ describe("declared dependencies", () => {
     }
   });
 
-  test.each(["compliant-trail", "noncompliant-trail"])("examples/%s loads only what its own package.json declares", (example) => {
+  test.each(["compliant-trail", "noncompliant-trail", "org-pack"])("examples/%s loads only what its own package.json declares", (example) => {
     const dir = path.join(ROOT, "examples", example);
     expect(undeclared(sourceFiles(dir), declared(manifest(dir), true))).toEqual([]);
   });

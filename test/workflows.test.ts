@@ -10,7 +10,7 @@ const DIR = path.join(ROOT, ".github", "workflows");
 const ENGINES = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node as string;
 
 interface Step { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }
-interface Job { needs?: string | string[]; strategy?: { matrix?: { "node-version"?: number[] } }; steps: Step[] }
+interface Job { needs?: string | string[]; env?: Record<string, string>; strategy?: { matrix?: { "node-version"?: number[] } }; steps: Step[] }
 interface Workflow { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> }
 
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
@@ -77,18 +77,33 @@ describe("GitHub Actions workflows", () => {
     expect(workflow("policy-preview.yml").permissions).toMatchObject({ "pull-requests": "write", "id-token": "write" });
   });
 
-  test("a version tag runs the tests on every supported Node.js, then publishes", () => {
+  test("a version tag runs the tests on every supported Node.js, then publishes the pack and the library", () => {
     const release = workflow("release.yml");
     expect(release.on).toEqual({ push: { tags: ["v*.*.*"] } });
     expect(release.jobs.test.steps.map((s) => s.run)).toContain("npm test");
     expect(release.jobs.publish.needs).toBe("test");
     const runs = release.jobs.publish.steps.map((s) => s.run ?? s.uses);
     const install = runs.findIndex((r) => r?.startsWith("npm ci"));
+    const token = runs.indexOf("npm whoami");
     const cli = runs.indexOf("pulumi/actions@v7");
     const publish = runs.findIndex((r) => r?.startsWith("pulumi policy publish"));
+    const npmPublish = runs.findIndex((r) => /^\s*(\*\)\s*)?npm publish --access public\s*;;$/m.test(r ?? ""));
     expect(install).toBeGreaterThanOrEqual(0);
-    expect(cli).toBeGreaterThan(install);
+    expect(token).toBeGreaterThan(install);
+    expect(cli).toBeGreaterThan(token);
     expect(publish).toBeGreaterThan(cli);
+    // The same checkout and build go to npm, authenticated the way actions/setup-node sets up.
+    expect(npmPublish).toBeGreaterThan(publish);
+    expect(release.jobs.publish.env?.NODE_AUTH_TOKEN).toBe("${{ secrets.NPM_TOKEN }}");
+    const [setup] = using("release.yml", "actions/setup-node").filter((s) => s.with?.["node-version"] === 22);
+    expect(setup.with?.["registry-url"]).toBe("https://registry.npmjs.org");
+  });
+
+  test("package.json can be published to npm: not private, a valid name, and the library as its exports", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.name).toMatch(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/);
+    expect((manifest.exports as Record<string, unknown>)["."]).toEqual({ types: "./bin/library.d.ts", default: "./bin/library.js" });
   });
 
   test("the offline check uploads the preview's SARIF file to code scanning", () => {

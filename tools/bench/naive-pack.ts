@@ -13,7 +13,7 @@ export interface NaivePack {
 
 export function makeNaivePack(repo: string): NaivePack {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cis-cloudtrail-naive-"));
-  for (const entry of ["index.ts", "policies", "lib", "PulumiPolicy.yaml"]) {
+  for (const entry of ["index.ts", "library.ts", "policies", "lib", "PulumiPolicy.yaml"]) {
     fs.cpSync(path.join(repo, entry), path.join(dir, entry), { recursive: true });
   }
   const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8"));
@@ -23,7 +23,7 @@ export function makeNaivePack(repo: string): NaivePack {
   // The repository's compiler options, for the pack's own sources only, compiled in memory.
   const tsconfig = JSON.parse(fs.readFileSync(path.join(repo, "tsconfig.json"), "utf8"));
   for (const key of ["incremental", "tsBuildInfoFile", "rootDir", "outDir"]) delete tsconfig.compilerOptions[key];
-  tsconfig.include = ["index.ts", "policies/**/*.ts", "lib/**/*.ts"];
+  tsconfig.include = ["index.ts", "library.ts", "policies/**/*.ts", "lib/**/*.ts"];
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2) + "\n");
   // The installed dependencies, as `pulumi policy` installs them beside a pack.
   fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
