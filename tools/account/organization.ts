@@ -21,7 +21,12 @@ export interface AccountResult {
   fault?: string;
 }
 
+/** The keys of an account's entry in the JSON stream, in order: the stream is made from this list, and --help lists it. */
+export const ACCOUNT_RESULT_KEYS = ["account", "name", "verdict", "exitCode", "report", "fault"] as const satisfies readonly (keyof AccountResult)[];
+
 export interface OrganizationSummary {
+  /** The organization's ID (o-...), from its accounts' ARNs. */
+  organization?: string;
   accounts: number;
   complies: number;
   fails: number;
@@ -112,6 +117,7 @@ export async function checkOrganization(session: Session, caller: Identity, judg
       summary.calls++;
       for (const account of page.Accounts ?? []) {
         if (!account.Id) continue;
+        summary.organization ??= /:account\/(o-[^/]+)\//.exec(account.Arn ?? "")?.[1];
         const status = statusOf(account);
         if (status !== "ACTIVE") {
           summary.skipped.push({ account: account.Id, name: account.Name ?? "", status });
