@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Log, Result } from "sarif";
+import multitoolBinary from "@microsoft/sarif-multitool";
 
 import { SimulatedAws } from "../tools/account/simulated-aws";
 import { CliResult, ROOT, preview, runCli } from "./run-cli";
@@ -25,7 +26,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
  * is set here should a version ship without it.
  */
 function multitool(): string {
-  const binary = require("@microsoft/sarif-multitool") as string;
+  const binary = multitoolBinary;
   const mode = fs.statSync(binary).mode;
   if ((mode & 0o100) === 0) fs.chmodSync(binary, mode | 0o100);
   return binary;

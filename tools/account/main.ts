@@ -10,7 +10,7 @@ import { CliOption, optionsHelp, parseStrict, wantsJson } from "../preview/cli-o
 import { PreviewError, errorMessage, firstLine } from "../preview/errors";
 import { defaultPackDir } from "../preview/index";
 import { statusLine } from "../preview/progress";
-import { ACCOUNT_REPORT_KEYS, errorJson, exitCode, formatText, formatWarnings, reportJson, toJson } from "../preview/report";
+import { ACCOUNT_REPORT_KEYS, PreviewReport, errorJson, exitCode, formatText, formatWarnings, reportJson, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { sarifWritten, writeSarif } from "../preview/sarif";
 import { Identity, Session, awsError, isCredentialsError } from "./aws";
@@ -184,11 +184,9 @@ export function summaryText(s: OrganizationSummary): string {
 
 /** An account's result as the JSON stream shows it: the keys of ACCOUNT_RESULT_KEYS, its report redacted, every character printable. */
 function resultJson(result: AccountResult): string {
-  const shown: Record<string, unknown> = {};
-  for (const k of ACCOUNT_RESULT_KEYS) {
-    if (result[k] !== undefined) shown[k] = k === "report" && result.report ? reportJson(result.report) : result[k];
-  }
-  return safeJson(shown, 0);
+  const shown = ACCOUNT_RESULT_KEYS.filter((k) => result[k] !== undefined)
+    .map((k) => [k, k === "report" ? reportJson(result.report as PreviewReport) : result[k]]);
+  return safeJson(Object.fromEntries(shown), 0);
 }
 
 /**
