@@ -126,7 +126,8 @@ async function check(argv: string[]): Promise<Run> {
 async function checkJson(account: string, argv: string[] = []): Promise<{ run: Run; report: PreviewReport }> {
   useAccount(account);
   const run = await check(["--json", ...argv]);
-  expect(run.stderr).toBe("");
+  // Nothing on stderr but, with --sarif, what was written there.
+  expect(run.stderr).toMatch(argv.includes("--sarif") ? /^SARIF: wrote \d+ results? to .*\n$/ : /^$/);
   return { run, report: JSON.parse(run.stdout) as PreviewReport };
 }
 
@@ -250,8 +251,14 @@ describe("one account: the same verdict as the preview of a program declaring th
     expect(only.automationDetails?.id).toBe(`check-account/${id(7)}/`);
     expect(only.logicalLocations).toEqual([{ name: id(7), fullyQualifiedName: id(7), kind: "namespace" }]);
     expect(only.results?.map((r) => [r.ruleId, r.message.text])).toEqual(report.diagnostics.map((d) => [d.policyName, d.message]));
+    expect(run.stderr).toBe(`SARIF: wrote ${only.results?.length} results to ${file}\n`);
     for (const r of only.results ?? []) {
-      expect(r.locations).toEqual([{ logicalLocations: [expect.objectContaining({ fullyQualifiedName: expect.stringContaining(`urn:pulumi:${id(7)}::`), parentIndex: 0 })] }]);
+      // Code scanning takes only results at a file path: a path that names the account, and the trail when there is one.
+      expect(r.locations).toEqual([{
+        physicalLocation: { artifactLocation: { uri: expect.stringMatching(new RegExp(`^aws-account/${id(7)}(/cloudtrail/main)?$`)) }, region: { startLine: 1 } },
+        logicalLocations: [expect.objectContaining({ fullyQualifiedName: expect.stringContaining(`urn:pulumi:${id(7)}::`), parentIndex: 0 })],
+      }]);
+      expect(r.properties).toMatchObject({ account: id(7) });
     }
     // What could not be read: the run says it did not see everything.
     expect(only.invocations).toEqual([{
@@ -486,22 +493,26 @@ describe("an organization", () => {
     expect(orgSim.calls.filter((c) => c.action === "AssumeRole")).toHaveLength(6);
     const orgTrailReads = orgSim.calls.filter((c) => c.trail === readOnlyOrgTrail.trail.TrailARN);
     expect(orgTrailReads.map((c) => c.action).sort()).toEqual(["GetEventSelectors", "GetTrailStatus"]);
-    expect(run.stderr).toMatch(/Checked 7 of 7 accounts listed so far \(3 fail, 2 not judged or unreadable\)\n$/);
+    expect(run.stderr).toMatch(/Checked 7 of 7 accounts listed so far \(3 fail, 2 not judged or unreadable\)\nSARIF: wrote /);
 
-    // --sarif: one valid log, one run per account in the order they finished, each run located in its account.
+    // --sarif: one valid log of one run for the organization, the accounts its logical locations in the
+    // order they finished, each account's results in turn and under it.
     const sarif = readSarif(file);
     expect(schemaErrors(sarif)).toEqual([]);
-    expect(sarif.runs.map((r) => r.logicalLocations?.[0])).toEqual(out.accounts.map((a) => ({
+    expect(sarif.runs).toHaveLength(1);
+    const [only] = sarif.runs;
+    expect(only.automationDetails?.id).toBe("check-account/organization/o-exampleorgid/");
+    expect(only.logicalLocations).toEqual(out.accounts.map((a) => ({
       name: a.account, fullyQualifiedName: a.account, kind: "namespace", decoratedName: a.name,
     })));
-    expect(new Set(sarif.runs.map((r) => r.automationDetails?.id)).size).toBe(7);
-    for (const [i, a] of out.accounts.entries()) {
-      expect(sarif.runs[i].results?.map((r) => r.ruleId)).toEqual(a.report?.diagnostics.map((d) => d.policyName) ?? []);
-    }
-    expect(sarif.runs[out.accounts.findIndex((a) => a.name === "locked")]).toMatchObject({
-      results: [],
-      invocations: [{ executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: expect.stringMatching(/^could not be read: cannot assume role /) } }] }],
+    expect(only.results?.map((r) => [r.properties?.account, r.ruleId, r.locations?.[0].logicalLocations?.[0].parentIndex])).toEqual(
+      out.accounts.flatMap((a, i) => a.report?.diagnostics.map((d) => [a.account, d.policyName, i]) ?? []));
+    expect(only.invocations?.[0].toolExecutionNotifications).toContainEqual({
+      level: "error",
+      message: { text: expect.stringMatching(new RegExp(`^account ${org(4)} \\(locked\\) could not be read: cannot assume role `)) },
+      properties: { account: org(4), accountName: "locked" },
     });
+    expect(run.stderr).toContain(`SARIF: wrote ${only.results?.length} results for 7 accounts to ${file}\n`);
   }, 60_000);
 
   test("text output: each account's verdict and report, then the summary", async () => {
@@ -572,6 +583,30 @@ describe("an organization", () => {
 });
 
 describe("the command line", () => {
+  test("--json prints the keys --help lists, for one account and for an organization", async () => {
+    const help = (await check(["--help"])).stdout.replace(/\n +/g, " ");
+    const [, single, entry] = /--json +Print a JSON object \(([^)]*)\) instead of text; with --organization \{caller, accounts: \[\{([^}]*)\}\], summary\}/.exec(help) ?? [];
+    const { report } = await checkJson(id(1));
+    expect(Object.keys(report)).toEqual(single.split(", "));
+    // An organization whose accounts between them show every key: one read, one that could not be.
+    const orgSim = new SimulatedAws({
+      regions: REGIONS,
+      account: (a) => ({ [id(1)]: WORLD_ACCOUNTS.get(id(1)), [id(9)]: { id: id(9), trails: [], deny: ["AssumeRole"] } })[a],
+      organization: { id: "o-exampleorgid", managementAccount: id(1), accountIds: [id(1), id(9)], pageSize: 20 },
+    });
+    useAccount(id(1), await orgSim.start());
+    try {
+      const out = JSON.parse((await check(["--organization", "--role-name", "audit", "--json"])).stdout) as { accounts: object[] };
+      expect(Object.keys(out)).toEqual(["caller", "accounts", "summary"]);
+      const shown = entry.split(", ");
+      for (const a of out.accounts) expect(shown).toEqual(expect.arrayContaining(Object.keys(a)));
+      expect(new Set(out.accounts.flatMap((a) => Object.keys(a)))).toEqual(new Set(shown));
+      expect(out.accounts.map((a) => Object.keys((a as { report?: object }).report ?? {}))).toContainEqual(single.split(", "));
+    } finally {
+      await orgSim.stop();
+    }
+  });
+
   test("--help lists every option", () => {
     const listed = USAGE.split("\n").filter((l) => /^ {2}-/.test(l)).map((l) => l.trim().split(/ {2,}/)[0]);
     expect(listed).toEqual([

@@ -207,11 +207,12 @@ describe("preview of a program through the pack", () => {
     expect(report.resources[0].outputs).toEqual({ stackRegion: "us-east-1", trailArn: UNKNOWN });
   });
 
-  test("--json prints source, policy pack, resources, diagnostics and summary", async () => {
+  test("--json prints the keys --help lists: source, policy pack, resources, diagnostics, summary...", async () => {
     const { report } = await previewJson([program("noncompliant-ts")]);
-    expect(Object.keys(report).sort()).toEqual(
-      ["diagnostics", "policies", "policyPack", "remediations", "resources", "source", "summary", "warnings"].sort(),
-    );
+    const help = await preview(["--help"]);
+    const listed = /--json +Print a JSON object \(([^)]*)\)/.exec(help.stdout.replace(/\n +/g, " "))?.[1].split(", ");
+    expect(Object.keys(report)).toEqual(listed);
+    expect(listed).toEqual(["source", "policyPack", "policies", "resources", "diagnostics", "remediations", "summary", "warnings"]);
     expect(report.policyPack).toMatchObject({ name: "cis-cloudtrail", dir: ROOT });
     expect(report.summary).toMatchObject({ mandatory: 1, resourcesAnalyzed: 4 });
     expect(report.resources.map((r) => r.urn)).toEqual([

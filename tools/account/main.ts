@@ -11,15 +11,16 @@ import { CliOption, optionsHelp, parseStrict, wantsJson } from "../preview/cli-o
 import { PreviewError, errorMessage, firstLine } from "../preview/errors";
 import { defaultPackDir } from "../preview/index";
 import { statusLine } from "../preview/progress";
-import { errorJson, exitCode, formatText, formatWarnings, redactReport, toJson } from "../preview/report";
+import { ACCOUNT_REPORT_KEYS, PreviewReport, errorJson, exitCode, formatText, formatWarnings, reportJson, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
-import { SarifLogWriter, toSarifRun, unreadableAccountRun, writeSarif } from "../preview/sarif";
+import { sarifWritten, writeSarif } from "../preview/sarif";
 import { CallBounds, DEFAULT_CALL_LIMITS, Identity, REGION_NAME, Session, awsError, isCredentialsError } from "./aws";
 import { Judge, judgeAccount } from "./check";
 import { Limiter } from "./limit";
 import {
-  AccountResult, DEFAULT_MAX_ACCOUNTS, OrganizationSummary, SKIPPED_SAMPLE, checkOrganization, organizationExitCode,
+  ACCOUNT_RESULT_KEYS, AccountResult, DEFAULT_MAX_ACCOUNTS, OrganizationSummary, SKIPPED_SAMPLE, checkOrganization, organizationExitCode,
 } from "./organization";
+import { OrganizationSarifWriter } from "./sarif";
 import { readAccount } from "./read";
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -53,13 +54,15 @@ const OPTIONS = {
     help: 'JSON file of {"<policy>": "<level>" | {"enforcementLevel": ..., <options>}}, as for `pulumi preview --policy-pack-config`',
   },
   json: {
-    help: 'Print a JSON report instead of text (with --organization: {"caller", "accounts": [...], "summary": {...}}, ' +
-      'written account by account); an exit-2 error is then {"error": {"message": ...}}',
+    help: `Print a JSON object (${ACCOUNT_REPORT_KEYS.join(", ")}) instead of text; with --organization ` +
+      `{caller, accounts: [{${ACCOUNT_RESULT_KEYS.join(", ")}}], summary}, written account by account; ` +
+      'an exit-2 error is then {"error": {"message": ...}}',
   },
   sarif: {
     value: "<file>",
-    help: "Also write the violations as SARIF 2.1.0 to <file>, one run per account (with --organization, written " +
-      "account by account to <file>.partial, renamed to <file> once complete)",
+    help: "Also write the violations as SARIF 2.1.0 to <file>: one run for the account, or with --organization " +
+      "one run for the organization, written account by account to <file>.partial and renamed to <file> once " +
+      "complete; stderr then says how many results it holds",
   },
   help: { short: "h", help: "Print this help" },
 } satisfies Record<string, CliOption>;
@@ -245,9 +248,11 @@ export function summaryText(s: OrganizationSummary): string {
   return lines.join("\n") + "\n";
 }
 
-/** An account's result as the JSON stream shows it: its report redacted, every character printable. */
+/** An account's result as the JSON stream shows it: the keys of ACCOUNT_RESULT_KEYS, its report redacted, every character printable. */
 function resultJson(result: AccountResult): string {
-  return safeJson(result.report ? { ...result, report: redactReport(result.report) } : result, 0);
+  const shown = ACCOUNT_RESULT_KEYS.filter((k) => result[k] !== undefined)
+    .map((k) => [k, k === "report" ? reportJson(result.report as PreviewReport) : result[k]]);
+  return safeJson(Object.fromEntries(shown), 0);
 }
 
 /**
@@ -263,10 +268,14 @@ async function runOrganization(
 ): Promise<number> {
   const progress = progressLine(io.stderr);
   let first = true;
-  // Opened before the first account is read, so that a file that cannot be written fails at once.
-  const sarif = opts.sarif !== undefined ? new SarifLogWriter(opts.sarif) : undefined;
+  let sarif: OrganizationSarifWriter | undefined;
   try {
-    const info = sarif ? await judge.turn.run(() => judge.client.getAnalyzerInfo()) : undefined;
+    if (opts.sarif !== undefined) {
+      // Opened before the first account is read, so that a file that cannot be written fails at once.
+      const info = await judge.turn.run(() => judge.client.getAnalyzerInfo());
+      const pack = { name: info.name, displayName: info.displayName, version: info.version, dir: judge.dir };
+      sarif = new OrganizationSarifWriter(opts.sarif, pack, info.policies);
+    }
     if (opts.json) {
       io.stdout.write(`{\n"caller": ${safeJson(caller, 0)},\n"accounts": [\n`);
       errors.json = (message) => `\n],\n"error": ${safeJson({ message }, 0)}\n}\n`;
@@ -288,12 +297,7 @@ async function runOrganization(
             io.stdout.write(`Account ${accountLabel(result.account, result.name)}: ${result.verdict}\n`);
             io.stdout.write(result.report ? formatText(result.report) + "\n" : `    ${terminalSafe(result.fault ?? "")}\n\n`);
           }
-          if (sarif && info) {
-            sarif.add(result.report
-              ? toSarifRun(result.report)
-              : unreadableAccountRun({ name: info.name, displayName: info.displayName, version: info.version, dir: judge.dir },
-                info.policies, result.account, result.name, result.fault ?? "nothing could be read"));
-          }
+          sarif?.add(result);
           first = false;
         },
         onProgress: (done, listed, s) => {
@@ -306,7 +310,7 @@ async function runOrganization(
     } finally {
       progress.done();
     }
-    sarif?.commit();
+    if (sarif) io.stderr.write(sarifWritten(sarif.file, sarif.commit(summary, caller.account), summary.accounts));
     if (opts.json) {
       io.stdout.write(`\n],\n"summary": ${safeJson({ ...summary, exitCode: organizationExitCode(summary) }, 0)}\n}\n`);
     } else {
@@ -393,7 +397,7 @@ export async function main(
           const report = await judgeAccount(judge, read);
           waiting?.done();
           io.stderr.write(formatWarnings(report));
-          if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
+          if (opts.sarif !== undefined) io.stderr.write(sarifWritten(opts.sarif, writeSarif(opts.sarif, report)));
           io.stdout.write(opts.json ? toJson(report) : formatText(report));
           return exitCode(report);
         } finally {

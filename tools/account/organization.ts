@@ -22,7 +22,12 @@ export interface AccountResult {
   fault?: string;
 }
 
+/** The keys of an account's entry in the JSON stream, in order: the stream is made from this list, and --help lists it. */
+export const ACCOUNT_RESULT_KEYS = ["account", "name", "verdict", "exitCode", "report", "fault"] as const satisfies readonly (keyof AccountResult)[];
+
 export interface OrganizationSummary {
+  /** The organization's ID (o-...), from its accounts' ARNs. */
+  organization?: string;
   accounts: number;
   complies: number;
   fails: number;
@@ -139,6 +144,7 @@ export async function checkOrganization(session: Session, caller: Identity, judg
             fault: `organizations:ListAccounts listed ${shownValue(account.Id)} as an account ID, which is not 12 digits` });
           continue;
         }
+        summary.organization ??= /:account\/(o-[a-z0-9]{10,32})\//.exec(account.Arn ?? "")?.[1];
         const status = statusOf(account);
         if (status !== "ACTIVE") {
           summary.skippedCount++;

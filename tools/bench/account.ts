@@ -4,6 +4,7 @@
 // fresh process. Memory must not grow with the number of accounts.
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../account/simulated-aws";
@@ -117,9 +118,11 @@ async function measure(size: number, nodeOptions?: string): Promise<Sample> {
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     };
     delete env.AWS_PROFILE;
+    // The organization's SARIF log too: written account by account, it must not grow the memory either.
+    const sarif = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-account-")), "organization.sarif");
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, "--organization", "--role-name", "OrganizationAccountAccessRole", "--json", "--concurrency", String(CONCURRENCY)],
-      { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    const args = ["--organization", "--role-name", "OrganizationAccountAccessRole", "--json", "--sarif", sarif, "--concurrency", String(CONCURRENCY)];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     let tail = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (tail = (tail + c).slice(-4096)));
@@ -134,6 +137,7 @@ async function measure(size: number, nodeOptions?: string): Promise<Sample> {
     clearInterval(poll);
     const wallMs = Date.now() - started;
     const match = /"summary": (\{.*\})\n\}\n$/.exec(tail);
+    fs.rmSync(path.dirname(sarif), { recursive: true, force: true });
     if (!match || code === 2) throw new Error(`check-account exited ${code}: ${stderr.trim().split("\n").pop()}`);
     return {
       size, heap: nodeOptions ? "capped" : "default", wallMs, calls: new Map(sim.counts), total: sim.totalCalls(), minimum: minimumCalls(size),
@@ -173,7 +177,7 @@ export async function accountBench(log: (message: string) => void): Promise<stri
   const overhead = ["GetCallerIdentity", "ListAccounts", "AssumeRole", "DescribeRegions"].map((a) => `${a} ${large.calls.get(a) ?? 0}`).join(", ");
   return [
     `Account check of a simulated organization (${ENABLED.length} enabled regions and ${DISABLED.length} not enabled, ` +
-    `--concurrency ${CONCURRENCY}; each run a fresh process; the endpoint runs in this process):`,
+    `--concurrency ${CONCURRENCY}, --json and --sarif; each run a fresh process; the endpoint runs in this process):`,
     table(["organization", "wall", "per account", "trail calls / minimum", "other calls", "peak RSS command", "peak RSS pack", "comply/fail/not judged/unreadable"], rows),
     "Trail calls are DescribeTrails, GetTrailStatus and GetEventSelectors; the minimum is one DescribeTrails per enabled region " +
     `and account plus two calls per distinct trail (an organization trail once). Other calls at ${large.size} accounts: ${overhead}. ` +

@@ -8,9 +8,9 @@ import { CliOption, optionsHelp, parseStrict, wantsJson } from "./cli-options";
 import { errorMessage, firstLine, PreviewError } from "./errors";
 import { defaultPackDir, previewProgram, previewState } from "./index";
 import { readPolicyPackConfig } from "./config";
-import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, toJson, warningLines } from "./report";
+import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, REPORT_KEYS, toJson, warningLines } from "./report";
 import { terminalSafe, terminalSafeLines } from "./safe-text";
-import { writeSarif } from "./sarif";
+import { sarifWritten, writeSarif } from "./sarif";
 import { installSignalHandlers } from "../analyzer/process-group";
 import { analysisProgress, statusLine } from "./progress";
 
@@ -40,10 +40,14 @@ const OPTIONS = {
       "pulumi:runtime and pulumi:description",
   },
   state: { value: "<file>", help: "Audit a `pulumi stack export` file instead of running a program" },
-  json: { help: "Print a JSON object (source, policyPack, policies, resources, diagnostics, remediations, summary) instead of text" },
+  json: {
+    help: `Print a JSON object (${REPORT_KEYS.join(", ")}) instead of text; warnings lists what the preview could not do ` +
+      "as `pulumi preview` would (ESC environments, for one)",
+  },
   sarif: {
     value: "<file>",
-    help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers",
+    help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers; " +
+      "stderr says how many results it holds once it is complete",
   },
   timeout: { value: "<seconds>", help: "Give up on a preview, program or --state, that runs longer (default 300)" },
   help: { short: "h", help: "Print this help" },
@@ -218,7 +222,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (opts.state !== undefined) {
       io.stderr.write(formatWarnings(report));
     }
-    if (opts.sarif !== undefined) writeSarif(opts.sarif, report);
+    if (opts.sarif !== undefined) io.stderr.write(sarifWritten(opts.sarif, writeSarif(opts.sarif, report)));
     io.stdout.write(opts.json ? toJson(report) : formatText(report));
     return exitCode(report);
   } catch (err) {

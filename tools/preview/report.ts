@@ -146,9 +146,25 @@ export function redactReport(report: PreviewReport): PreviewReport {
   return done;
 }
 
+/** The keys of a preview's JSON report, in order: the output is made from this list, and --help lists it. */
+export const REPORT_KEYS = ["source", "policyPack", "policies", "resources", "diagnostics", "remediations", "summary", "warnings"] as const satisfies readonly (keyof PreviewReport)[];
+/** An account's report has no warnings: what a preview could not do as `pulumi preview` would. */
+export const ACCOUNT_REPORT_KEYS = REPORT_KEYS.filter((k) => k !== "warnings");
+
+// Every key of a report is in the list: a key added to PreviewReport and not here fails to compile.
+const everyKeyListed: Record<Exclude<keyof PreviewReport, (typeof REPORT_KEYS)[number]>, never> = {};
+void everyKeyListed;
+
+/** The report as its JSON shows it: secrets redacted, the keys of REPORT_KEYS (ACCOUNT_REPORT_KEYS for an account). */
+export function reportJson(report: PreviewReport): Record<string, unknown> {
+  const r = redactReport(report);
+  const keys: readonly (keyof PreviewReport)[] = r.source.kind === "account" ? ACCOUNT_REPORT_KEYS : REPORT_KEYS;
+  return Object.fromEntries(keys.map((k) => [k, r[k]]));
+}
+
 /** The report as JSON: secrets redacted, every character printable (controls escaped as \uXXXX). */
 export function toJson(report: PreviewReport): string {
-  return safeJson(redactReport(report)) + "\n";
+  return safeJson(reportJson(report)) + "\n";
 }
 
 /** What a --json run prints on stdout when it cannot make a report (exit status 2). */
