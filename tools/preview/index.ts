@@ -11,6 +11,7 @@ import { loadProject, ProgramProject } from "./project";
 import { DEFAULT_TIMEOUT_MS, ProgramRun, runProject, RunProgramOptions } from "./program";
 import { buildReport, PreviewReport } from "./report";
 import { readStateExport } from "./state";
+import { programChecked, startTypeCheck, TypeCheck, typesChecked } from "./typecheck";
 
 export { PreviewError } from "./errors";
 export { loadProject } from "./project";
@@ -28,6 +29,8 @@ export { toSarif, writeSarif } from "./sarif";
 export { toAnalyzerResource } from "./resources";
 export type { PreviewResource } from "./resources";
 export { answerInvoke, renderPolicyDocument } from "./mocks";
+export { TypeCheckError } from "./typecheck";
+export type { TypeScriptError } from "./typecheck";
 
 export interface PreviewOptions {
   /** The policy pack directory; the pack this tool belongs to by default. */
@@ -69,9 +72,24 @@ export function defaultPackDir(): string {
   }
 }
 
-export async function previewProgram(dir: string, options: PreviewOptions & RunProgramOptions = {}): Promise<PreviewReport> {
+export interface ProgramPreviewOptions extends PreviewOptions, RunProgramOptions {
+  /** Do not type-check a TypeScript program (the CLI's PULUMI_NODEJS_TRANSPILE_ONLY=true). */
+  transpileOnly?: boolean;
+}
+
+/** Previews a program; a TypeScript program is type-checked meanwhile, as the CLI would (`TypeCheckError`). */
+export async function previewProgram(dir: string, options: ProgramPreviewOptions = {}): Promise<PreviewReport> {
   const timeLimit = timeLimitFrom(options, Date.now());
   const project = loadProject(dir, options);
+  const typeCheck = startTypeCheck(project, { transpileOnly: options.transpileOnly, timeLimit });
+  try {
+    return await previewProject(project, options, timeLimit, typeCheck);
+  } finally {
+    typeCheck.stop();
+  }
+}
+
+async function previewProject(project: ProgramProject, options: ProgramPreviewOptions, timeLimit: TimeLimit, typeCheck: TypeCheck): Promise<PreviewReport> {
   const packDirArg = options.packDir ?? defaultPackDir();
   checkPackDir(packDirArg);
   // The pack starts while the program runs: both take a second or two to load their SDKs.
@@ -79,7 +97,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
   starting.catch(() => undefined);
   let run: ProgramRun;
   try {
-    run = await runProject(project, options);
+    run = await programChecked(typeCheck, () => runProject(project, options));
   } catch (err) {
     await starting.then(
       ({ client }) => client.close(),
@@ -101,6 +119,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
       timeLimit,
       onProgress: options.onAnalyzeProgress,
     });
+    await typesChecked(typeCheck);
     return buildReport(
       { kind: "program", dir: project.dir, project: project.name, stack: project.stack, durationMs: run.durationMs },
       policies,

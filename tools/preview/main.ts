@@ -38,6 +38,10 @@ const OPTIONS = {
     value: "<file>",
     help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers",
   },
+  "transpile-only": {
+    help: "Do not type-check a TypeScript program, as PULUMI_NODEJS_TRANSPILE_ONLY=true does (the Pulumi CLI " +
+      "type-checks unless that or the tsconfig's noCheck says otherwise, and runs no program with type errors)",
+  },
   timeout: { value: "<seconds>", help: "Give up on a preview, program or --state, that runs longer (default 300)" },
   help: { short: "h", help: "Print this help" },
 } satisfies Record<string, CliOption>;
@@ -79,6 +83,7 @@ export interface CliOptions {
   sarif?: string;
   stackTags: Record<string, string>;
   timeoutMs?: number;
+  transpileOnly: boolean;
   help: boolean;
 }
 
@@ -94,6 +99,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const opts: CliOptions = {
     json: values.json === true,
     help: values.help === true,
+    transpileOnly: values["transpile-only"] === true,
     stackTags: {},
     stack: text("stack"),
     packDir: text("policy-pack"),
@@ -125,6 +131,9 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     if (opts.stack !== undefined) {
       throw new PreviewError("--stack applies to programs; a stack export names its own stack");
+    }
+    if (opts.transpileOnly) {
+      throw new PreviewError("--transpile-only applies to programs; a stack export has nothing to compile");
     }
   } else if (positionals.length === 0) {
     throw new PreviewError("no program directory given (see --help)");
@@ -186,6 +195,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           policyConfigFile: opts.configFile,
           stackTags: opts.stackTags,
           stack: opts.stack,
+          transpileOnly: opts.transpileOnly,
           ...bounds,
           onProgress: (n) => progress.update(n),
           // The program's own lines, with their control characters shown, not obeyed.
@@ -203,9 +213,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return exitCode(report);
   } catch (err) {
     const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
-    io.stderr.write(`error: ${terminalSafe(message)}\n`);
+    const { details, data } = err instanceof PreviewError ? err : { details: [], data: {} };
+    io.stderr.write([message, ...details].map((line, i) => `${i === 0 ? "error: " : ""}${terminalSafe(line)}\n`).join(""));
     if (json) {
-      io.stdout.write(errorJson(message));
+      io.stdout.write(errorJson(message, data));
     }
     return 2;
   }
