@@ -11,7 +11,7 @@ import { loadProject, ProgramProject } from "./project";
 import { DEFAULT_TIMEOUT_MS, ProgramRun, runProject, RunProgramOptions } from "./program";
 import { buildReport, PreviewReport } from "./report";
 import { readStateExport } from "./state";
-import { programChecked, startTypeCheck, TypeCheck, typesChecked } from "./typecheck";
+import { programTypeCheck, ProgramTypeCheck } from "./typecheck";
 
 export { PreviewError } from "./errors";
 export { loadProject } from "./project";
@@ -81,7 +81,7 @@ export interface ProgramPreviewOptions extends PreviewOptions, RunProgramOptions
 export async function previewProgram(dir: string, options: ProgramPreviewOptions = {}): Promise<PreviewReport> {
   const timeLimit = timeLimitFrom(options, Date.now());
   const project = loadProject(dir, options);
-  const typeCheck = startTypeCheck(project, { transpileOnly: options.transpileOnly, timeLimit });
+  const typeCheck = programTypeCheck(project, { transpileOnly: options.transpileOnly, timeLimit });
   try {
     return await previewProject(project, options, timeLimit, typeCheck);
   } finally {
@@ -89,7 +89,7 @@ export async function previewProgram(dir: string, options: ProgramPreviewOptions
   }
 }
 
-async function previewProject(project: ProgramProject, options: ProgramPreviewOptions, timeLimit: TimeLimit, typeCheck: TypeCheck): Promise<PreviewReport> {
+async function previewProject(project: ProgramProject, options: ProgramPreviewOptions, timeLimit: TimeLimit, typeCheck: ProgramTypeCheck): Promise<PreviewReport> {
   const packDirArg = options.packDir ?? defaultPackDir();
   checkPackDir(packDirArg);
   // The pack starts while the program runs: both take a second or two to load their SDKs.
@@ -97,7 +97,7 @@ async function previewProject(project: ProgramProject, options: ProgramPreviewOp
   starting.catch(() => undefined);
   let run: ProgramRun;
   try {
-    run = await programChecked(typeCheck, () => runProject(project, options));
+    run = await typeCheck.program(() => runProject(project, options));
   } catch (err) {
     await starting.then(
       ({ client }) => client.close(),
@@ -119,7 +119,7 @@ async function previewProject(project: ProgramProject, options: ProgramPreviewOp
       timeLimit,
       onProgress: options.onAnalyzeProgress,
     });
-    await typesChecked(typeCheck);
+    await typeCheck.passed();
     return buildReport(
       { kind: "program", dir: project.dir, project: project.name, stack: project.stack, durationMs: run.durationMs },
       policies,

@@ -59,7 +59,9 @@ resource it declares through the policy pack over the Analyzer protocol, as \`pu
 s3.getBucket) answer for account 123456789012, and what a real preview would not know yet (ids,
 ARNs, other outputs the provider computes) is unknown, as each provider reports it; names a
 provider would generate are left out. Secure config values are not decrypted: the program sees the
-secret "[secret]". What the program prints goes to stderr; the report goes to stdout.
+secret "[secret]". What the program prints goes to stderr; the report goes to stdout. A TypeScript
+program is type-checked as the CLI's ts-node checks it, meanwhile: with type errors there is no
+verdict, only the errors (exit 2), since the CLI would not run it.
 
 With --state, audits a deployed stack instead: Analyze over each resource's recorded inputs and the
 stack policies over its recorded outputs (\`pulumi stack export\` output, deployment versions 1

@@ -16,6 +16,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import { createRequire } from "module";
 
 import { CheckJob, CheckedFiles, TypeCheckMessage, TypeCheckOutcome, TypeScriptError, isOwnFile, stampOf } from "./typecheck-record";
 
@@ -66,7 +67,7 @@ function rawCompilerOptions(ts: Ts, file: string): Record<string, unknown> {
   }
 }
 
-function location(ts: Ts, d: any): Pick<TypeScriptError, "file" | "line" | "column"> {
+function location(d: any): Pick<TypeScriptError, "file" | "line" | "column"> {
   if (!d.file) {
     return {};
   }
@@ -76,12 +77,12 @@ function location(ts: Ts, d: any): Pick<TypeScriptError, "file" | "line" | "colu
 
 function toError(ts: Ts, d: any, syntactic: boolean): TypeScriptError {
   const message = ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n").map((l: string) => l.trim()).filter(Boolean).join(" ");
-  return { ...location(ts, d), code: d.code, message, syntactic };
+  return { ...location(d), code: d.code, message, syntactic };
 }
 
 async function check(): Promise<TypeCheckOutcome> {
   const recorder = new Recorder();
-  const ts: Ts = require(job.typescript);
+  const ts: Ts = createRequire(__filename)(job.typescript);
   const [major, minor] = majorMinor(ts.version);
   const nodeNext = major > 4 || (major === 4 && minor >= 7);
 

@@ -254,31 +254,44 @@ export function startTypeCheck(project: ProgramProject, options: TypeCheckOption
   return { syntaxError, errors, stop: () => exited || signalGroup(child.pid as number, "SIGKILL") };
 }
 
-/**
- * Runs the program while its types are checked. Type errors win over the program's own failure, as
- * in the CLI, where the program would not have run; a syntax error is the program's own failure,
- * reported as it is. Known type errors (a kept answer) stop the program from running at all.
- */
-export async function programChecked<T>(check: TypeCheck, run: () => Promise<T>): Promise<T> {
-  if (check.known?.length && !check.known.some((e) => e.syntactic)) {
-    throw new TypeCheckError(check.known);
-  }
-  try {
-    return await run();
-  } catch (err) {
-    if (await check.syntaxError) {
-      throw err;
-    }
-    // A module that cannot be found fails the load too, and the program's own message names it.
-    const errors = await check.errors.catch((): TypeScriptError[] => []);
-    throw errors.some((e) => !MISSING_MODULE.has(e.code)) ? new TypeCheckError(errors) : err;
-  }
+/** A check that starts with the program it checks. */
+export interface ProgramTypeCheck {
+  /**
+   * Starts the program, then the check (so that deciding whether a kept answer serves overlaps the
+   * program's start). Type errors win over the program's own failure, as in the CLI, where the
+   * program would not have run; a syntax error, or a module that cannot be found, is the program's
+   * own failure and is reported as it is.
+   */
+  program<T>(run: () => Promise<T>): Promise<T>;
+  /** Waits for the check: type errors mean the program would not have run, so there is no verdict. */
+  passed(): Promise<void>;
+  /** Ends the check's process, if it is still running. */
+  stop(): void;
 }
 
-/** Waits for the check: type errors mean the program would not have run, so there is no verdict. */
-export async function typesChecked(check: TypeCheck): Promise<void> {
-  const errors = await check.errors;
-  if (errors.length > 0) {
-    throw new TypeCheckError(errors);
-  }
+export function programTypeCheck(project: ProgramProject, options: TypeCheckOptions): ProgramTypeCheck {
+  let check: TypeCheck = SKIPPED;
+  return {
+    async program(run) {
+      const running = run();
+      running.catch(() => undefined);
+      check = startTypeCheck(project, options);
+      try {
+        return await running;
+      } catch (err) {
+        if (await check.syntaxError) {
+          throw err;
+        }
+        const errors = await check.errors.catch((): TypeScriptError[] => []);
+        throw errors.some((e) => !MISSING_MODULE.has(e.code)) ? new TypeCheckError(errors) : err;
+      }
+    },
+    async passed() {
+      const errors = await check.errors;
+      if (errors.length > 0) {
+        throw new TypeCheckError(errors);
+      }
+    },
+    stop: () => check.stop(),
+  };
 }
