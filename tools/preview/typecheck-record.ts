@@ -52,8 +52,8 @@ function stat(p: string): fs.Stats | undefined {
 
 /**
  * What a path was when the compiler consulted it: a hash of the content of the program's own files
- * (an edit that keeps size and time cannot slip through), size and time for installed packages and
- * TypeScript's libraries, existence for look-ups, the entries of a listed directory.
+ * (an edit that keeps size and time cannot slip through), size, times and inode for installed
+ * packages and TypeScript's libraries, existence for look-ups, the entries of a listed directory.
  */
 export function stampOf(kind: "read" | "file" | "dir" | "dirs" | "real", p: string): string {
   try {
@@ -62,8 +62,9 @@ export function stampOf(kind: "read" | "file" | "dir" | "dirs" | "real", p: stri
         if (isOwnFile(p)) {
           return `h:${crypto.createHash("sha1").update(fs.readFileSync(p)).digest("hex")}`;
         }
+        // npm gives every installed file the same mtime: the inode and its change time tell a reinstall.
         const st = stat(p);
-        return st?.isFile() ? `s:${st.size}:${st.mtimeMs}` : "-";
+        return st?.isFile() ? `s:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}` : "-";
       }
       case "file":
         return stat(p)?.isFile() ? "f" : "-";

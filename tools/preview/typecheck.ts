@@ -13,7 +13,6 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { createRequire } from "module";
 import { fork } from "child_process";
 
 import { builtScript, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
@@ -63,9 +62,10 @@ export function cacheDir(): string {
   return path.join(base, "typecheck");
 }
 
+/** `id` as a module in `dir` would resolve it, if it can. */
 function resolveFrom(dir: string, id: string): string | undefined {
   try {
-    return createRequire(path.join(dir, "noop.js")).resolve(id);
+    return require.resolve(id, { paths: [dir] });
   } catch {
     return undefined;
   }
