@@ -698,8 +698,11 @@ describe("library pieces", () => {
       state: "s.json",
       json: false,
       help: false,
+      transpileOnly: false,
       stackTags: { a: "b=c" },
     });
+    expect(parseArgs(["--transpile-only", "dir"])).toMatchObject({ transpileOnly: true, program: "dir" });
+    expect(() => parseArgs(["--state", "s.json", "--transpile-only"])).toThrow(/^--transpile-only applies to programs/);
   });
 
   test("loadProject: stack choice, namespaced and project keys, secure values, Pulumi.yaml defaults", () => {

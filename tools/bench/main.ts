@@ -16,6 +16,7 @@ import { median, mib, ms, percentile, ratio, table } from "./stats";
 import { StackEncoder, WireClient, decodeResult, encodeAnalyze, encodeAnalyzeStack } from "./wire";
 import { analyzeShapes, stack, stackEntries } from "./workload";
 import { benchPreviewScale, PREVIEW_SIZES } from "./preview-scale";
+import { benchTypeCheck } from "./typecheck";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const BARE_DIR = path.join(REPO, "test", "fixtures", "bare-pack");
@@ -422,6 +423,13 @@ async function previewScale(): Promise<void> {
   process.stdout.write(`${await benchPreviewScale(previewSizes(), log)}\n`);
 }
 
+// The type check's cost against transpile-only runs: after the rest, or alone with --typecheck
+// (--large=N for the generated program's size).
+async function typeCheck(): Promise<void> {
+  const arg = process.argv.find((a) => a.startsWith("--large="));
+  process.stdout.write(`${await benchTypeCheck(log, arg ? Number(arg.slice("--large=".length)) : undefined)}\n`);
+}
+
 const run = process.argv.includes("--profile")
   ? profile
   : process.argv.includes("--account")
@@ -432,7 +440,9 @@ const run = process.argv.includes("--profile")
         ? previewScale
         : process.argv.includes("--stack")
           ? stackOnly
-          : () => bench().then(previewScale);
+          : process.argv.includes("--typecheck")
+            ? typeCheck
+            : () => bench().then(previewScale).then(typeCheck);
 run().then(
   () => process.exit(0),
   (err) => {

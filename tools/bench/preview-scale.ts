@@ -24,7 +24,15 @@ const SAMPLE_MS = 50;
  * and public-access block, an IAM role and policy, and objects; a CIS trail per 1,000 resources.
  * Every resource but the stack and the provider is counted in `size`.
  */
-export function scaleProgram(size: number): string {
+export function scaleProgram(size: number, language: "js" | "ts" = "js"): string {
+  const program = language === "js" ? scaleProgramJs(size) : scaleProgramJs(size)
+    .replace(/^"use strict";\nconst pulumi = require\("@pulumi\/pulumi"\);\nconst aws = require\("@pulumi\/aws"\);/, 'import * as pulumi from "@pulumi/pulumi";\nimport * as aws from "@pulumi/aws";')
+    .replace("const add = (make) =>", "const add = <T>(make: () => T): T | undefined =>")
+    .replace("const policy = (statement) =>", "const policy = (statement: object) =>");
+  return program;
+}
+
+function scaleProgramJs(size: number): string {
   return `"use strict";
 const pulumi = require("@pulumi/pulumi");
 const aws = require("@pulumi/aws");
@@ -62,10 +70,10 @@ for (let b = 0; made < size; b++) {
 `;
 }
 
-function writeProgram(size: number): string {
+export function writeProgram(size: number, language: "js" | "ts" = "js"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cis-cloudtrail-scale-${size}-`));
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: scale\nruntime: nodejs\n");
-  fs.writeFileSync(path.join(dir, "index.js"), scaleProgram(size));
+  fs.writeFileSync(path.join(dir, `index.${language}`), scaleProgram(size, language));
   // The program resolves @pulumi/pulumi and @pulumi/aws from this repository.
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
@@ -102,17 +110,17 @@ function treeRssKb(root: number): number {
   return total;
 }
 
-interface Measured {
+export interface Measured {
   ms: number;
   peakKb: number;
   status: number | null;
   stderrTail: string;
 }
 
-function measure(args: string[], cwd: string): Promise<Measured> {
+export function measure(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
     let peakKb = 0;
@@ -129,7 +137,7 @@ function measure(args: string[], cwd: string): Promise<Measured> {
   });
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 

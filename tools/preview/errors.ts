@@ -2,10 +2,15 @@ import { terminalSafe } from "./safe-text";
 
 /**
  * An error the user can act on: bad arguments, a missing or malformed input, a program that fails.
- * The CLI prints its message as one line and exits with status 2, without a stack trace.
+ * The CLI prints its message as one line and exits with status 2, without a stack trace; `details`
+ * are further lines printed after it, `data` further fields of the `--json` error object.
  */
 export class PreviewError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly details: string[] = [],
+    readonly data: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = "PreviewError";
   }

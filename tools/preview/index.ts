@@ -11,6 +11,7 @@ import { loadProject, ProgramProject } from "./project";
 import { DEFAULT_TIMEOUT_MS, ProgramRun, runProject, RunProgramOptions } from "./program";
 import { buildReport, PreviewReport } from "./report";
 import { readStateExport } from "./state";
+import { programTypeCheck, ProgramTypeCheck } from "./typecheck";
 
 export { PreviewError } from "./errors";
 export { loadProject } from "./project";
@@ -28,6 +29,8 @@ export { toSarif, writeSarif } from "./sarif";
 export { toAnalyzerResource } from "./resources";
 export type { PreviewResource } from "./resources";
 export { answerInvoke, renderPolicyDocument } from "./mocks";
+export { TypeCheckError } from "./typecheck";
+export type { TypeScriptError } from "./typecheck";
 
 export interface PreviewOptions {
   /** The policy pack directory; the pack this tool belongs to by default. */
@@ -71,10 +74,25 @@ export function defaultPackDir(): string {
   }
 }
 
-export async function previewProgram(dir: string, options: PreviewOptions & RunProgramOptions = {}): Promise<PreviewReport> {
+export interface ProgramPreviewOptions extends PreviewOptions, RunProgramOptions {
+  /** Do not type-check a TypeScript program (the CLI's PULUMI_NODEJS_TRANSPILE_ONLY=true). */
+  transpileOnly?: boolean;
+}
+
+/** Previews a program; a TypeScript program is type-checked meanwhile, as the CLI would (`TypeCheckError`). */
+export async function previewProgram(dir: string, options: ProgramPreviewOptions = {}): Promise<PreviewReport> {
   const timeLimit = timeLimitFrom(options, Date.now());
   const project = loadProject(dir, options);
   options.onProject?.(project);
+  const typeCheck = programTypeCheck(project, { transpileOnly: options.transpileOnly, timeLimit });
+  try {
+    return await previewProject(project, options, timeLimit, typeCheck);
+  } finally {
+    typeCheck.stop();
+  }
+}
+
+async function previewProject(project: ProgramProject, options: ProgramPreviewOptions, timeLimit: TimeLimit, typeCheck: ProgramTypeCheck): Promise<PreviewReport> {
   const packDirArg = options.packDir ?? defaultPackDir();
   checkPackDir(packDirArg);
   // The pack starts while the program runs: both take a second or two to load their SDKs.
@@ -82,7 +100,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
   starting.catch(() => undefined);
   let run: ProgramRun;
   try {
-    run = await runProject(project, options);
+    run = await typeCheck.program(() => runProject(project, options));
   } catch (err) {
     await starting.then(
       ({ client }) => client.close(),
@@ -104,6 +122,7 @@ export async function previewProgram(dir: string, options: PreviewOptions & RunP
       timeLimit,
       onProgress: options.onAnalyzeProgress,
     });
+    await typeCheck.passed();
     return buildReport(
       { kind: "program", dir: project.dir, project: project.name, stack: project.stack, durationMs: run.durationMs },
       policies,

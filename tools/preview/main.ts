@@ -49,6 +49,10 @@ const OPTIONS = {
     help: "Also write the violations as SARIF 2.1.0 to <file>, for GitHub code scanning and other SARIF viewers; " +
       "stderr says how many results it holds once it is complete",
   },
+  "transpile-only": {
+    help: "Do not type-check a TypeScript program, as PULUMI_NODEJS_TRANSPILE_ONLY=true does (the Pulumi CLI " +
+      "type-checks unless that or the tsconfig's noCheck says otherwise, and runs no program with type errors)",
+  },
   timeout: { value: "<seconds>", help: "Give up on a preview, program or --state, that runs longer (default 300)" },
   help: { short: "h", help: "Print this help" },
 } satisfies Record<string, CliOption>;
@@ -69,7 +73,9 @@ provider would generate are left out. Secure config values cannot be decrypted w
 secrets provider: the preview names them before the program runs, and the program reads each as the
 secret "[secret]" unless --secret-config gives its plaintext. Pulumi.yaml's config declarations are
 checked against the stack's config as the CLI checks them. What the program prints goes to stderr;
-the report goes to stdout.
+the report goes to stdout. A TypeScript program is type-checked as the CLI's ts-node checks it,
+meanwhile: with type errors there is no verdict, only the errors (exit 2), since the CLI would not
+run it.
 
 With --state, audits a deployed stack instead: Analyze over each resource's recorded inputs and the
 stack policies over its recorded outputs (\`pulumi stack export\` output, deployment versions 1
@@ -94,6 +100,7 @@ export interface CliOptions {
   sarif?: string;
   stackTags: Record<string, string>;
   timeoutMs?: number;
+  transpileOnly: boolean;
   help: boolean;
 }
 
@@ -109,6 +116,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const opts: CliOptions = {
     json: values.json === true,
     help: values.help === true,
+    transpileOnly: values["transpile-only"] === true,
     stackTags: {},
     stack: text("stack"),
     packDir: text("policy-pack"),
@@ -144,6 +152,9 @@ export function parseArgs(argv: string[]): CliOptions {
     }
     if (opts.secretConfigFile !== undefined) {
       throw new PreviewError("--secret-config applies to programs; a stack export holds no encrypted config");
+    }
+    if (opts.transpileOnly) {
+      throw new PreviewError("--transpile-only applies to programs; a stack export has nothing to compile");
     }
   } else if (positionals.length === 0) {
     throw new PreviewError("no program directory given (see --help)");
@@ -206,6 +217,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
           stackTags: opts.stackTags,
           stack: opts.stack,
           secretConfigFile: opts.secretConfigFile,
+          transpileOnly: opts.transpileOnly,
           ...bounds,
           // The project's warnings (secure values it cannot decrypt among them) before the program runs.
           onProject: (project) => io.stderr.write(warningLines(project.warnings)),
@@ -227,9 +239,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return exitCode(report);
   } catch (err) {
     const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
-    io.stderr.write(`error: ${terminalSafe(message)}\n`);
+    const { details, data } = err instanceof PreviewError ? err : { details: [], data: {} };
+    io.stderr.write([message, ...details].map((line, i) => `${i === 0 ? "error: " : ""}${terminalSafe(line)}\n`).join(""));
     if (json) {
-      io.stdout.write(errorJson(message));
+      io.stdout.write(errorJson(message, data));
     }
     return 2;
   }

@@ -168,8 +168,8 @@ export function toJson(report: PreviewReport): string {
 }
 
 /** What a --json run prints on stdout when it cannot make a report (exit status 2). */
-export function errorJson(message: string): string {
-  return safeJson({ error: { message } }) + "\n";
+export function errorJson(message: string, data: Record<string, unknown> = {}): string {
+  return safeJson({ error: { message, ...data } }) + "\n";
 }
 
 /** Warnings as stderr lines, controls escaped. */
