@@ -1,5 +1,7 @@
 // Every policy of the pack, in the order the CLI lists them.
 import { Policies } from "@pulumi/policy";
+import { s3ObjectReadEvents } from "./s3-object-read-events";
+import { s3ObjectWriteEvents } from "./s3-object-write-events";
 import { stackHasCisTrail } from "./stack-has-cis-trail";
 import { trailCloudWatchLogs } from "./trail-cloudwatch-logs";
 import { trailKmsEncryption } from "./trail-kms-encryption";
@@ -14,4 +16,6 @@ export const policies: Policies = [
   trailLogFileValidation,
   trailKmsEncryption,
   trailCloudWatchLogs,
+  s3ObjectWriteEvents,
+  s3ObjectReadEvents,
 ];
