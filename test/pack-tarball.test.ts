@@ -33,6 +33,8 @@ const POLICIES = [
   "aws-cloudtrail-trail-log-file-validation",
   "aws-cloudtrail-trail-kms-encryption",
   "aws-cloudtrail-trail-cloudwatch-logs",
+  "aws-cloudtrail-s3-object-write-events",
+  "aws-cloudtrail-s3-object-read-events",
 ];
 /** Pulumi Cloud stores and every stack's CLI downloads this tarball: keep it small. */
 const MAX_TARBALL_BYTES = 200 * 1024;
