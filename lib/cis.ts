@@ -173,6 +173,8 @@ function judgeStackWith<C extends string>(trails: TrailInStack[], judge: (trail:
 // ---- S3 object-level logging (CIS v3.0.0 3.8 write events, 3.9 read events) ----
 
 export type ObjectGapCode = "not-logging" | "single-region" | "object-events";
+/** Which buckets a trail must record: every current and future one (CIS), or each the stack declares. */
+export type ObjectScope = "all-buckets" | "declared-buckets";
 
 /** A bucket the stack declares: its logical name, and its bucket name (unknown at preview when generated). */
 export interface BucketInStack {
@@ -183,20 +185,22 @@ export interface BucketInStack {
 
 /**
  * Judges a stack for one access of S3 object-level events: CIS asks for one logging, multi-region
- * trail that records them for every current and future bucket, or, given `buckets`, for each of
- * those (the stack's declared buckets).
+ * trail that records them for every current and future bucket, or, with scope declared-buckets,
+ * for each bucket the stack declares.
  */
 export function judgeObjectLogging(
-  trails: TrailInStack[], access: S3Access, buckets?: readonly BucketInStack[],
+  trails: TrailInStack[], access: S3Access, scope: ObjectScope, declaredBuckets: readonly BucketInStack[] = [],
 ): StackVerdict<ObjectGapCode> {
+  const buckets = scope === "declared-buckets" ? declaredBuckets : undefined;
   return judgeStackWith(trails, (trail) => judgeWith(trail.parsed, (parsed, optimistic) => {
     const assumption = new Assumption(optimistic);
-    return { gaps: objectGaps(trail, parsed, access, buckets, assumption), consulted: assumption.consulted };
+    return { gaps: objectGaps(trail, parsed, access, buckets, declaredBuckets, assumption), consulted: assumption.consulted };
   }));
 }
 
 function objectGaps(
-  inStack: TrailInStack, trail: Trail, access: S3Access, buckets: readonly BucketInStack[] | undefined, assumption: Assumption,
+  inStack: TrailInStack, trail: Trail, access: S3Access, buckets: readonly BucketInStack[] | undefined,
+  declaredBuckets: readonly BucketInStack[], assumption: Assumption,
 ): Gap<ObjectGapCode>[] {
   const gaps: Gap<ObjectGapCode>[] = [];
   if (!assumption.holds(trail.logging)) {
@@ -209,25 +213,33 @@ function objectGaps(
   const events = `S3 object-level ${access} events`;
   const fix = objectEventsFix(access);
   if (!buckets) {
-    const coverage = s3ObjectCoverage(trail, access, ALL_BUCKETS, assumption);
+    const coverage = s3ObjectCoverage(trail, access, allBucketsTarget(inStack, declaredBuckets), assumption);
     if (!coverage.covered) {
-      const text = coverage.selected
-        ? `records ${events} only for some buckets or objects (narrowed by ${listOf([...new Set(coverage.narrowedBy)], 3)}), not for every current and future bucket`
-        : `records no ${events}`;
+      let text = `records no ${events}`;
+      if (coverage.selected) {
+        const missed = declaredBuckets.filter((b) => !s3ObjectCoverage(trail, access, bucketTarget(inStack, b), assumption).covered);
+        text = `records ${events} only for some buckets or objects (narrowed by ${listOf([...new Set(coverage.narrowedBy)], 3)}), ` +
+          "not for every current and future bucket" + (missed.length > 0 ? `, and leaves out ${bucketList(missed)}` : "");
+      }
       gaps.push({ code: "object-events", text, fix });
     }
     return gaps;
   }
   const missed = buckets.filter((b) => !s3ObjectCoverage(trail, access, bucketTarget(inStack, b), assumption).covered);
   if (missed.length > 0) {
-    const names = missed.map((b) => quoted(b.name));
     gaps.push({
       code: "object-events",
-      text: `does not record ${events} for ${missed.length === 1 ? "bucket" : "buckets"} ${listOf(names, 5)}`,
+      text: `does not record ${events} for ${bucketList(missed)}`,
       fix,
     });
   }
   return gaps;
+}
+
+/** Every bucket as a coverage target: an unknown selector value that depends on a declared bucket names only that one. */
+function allBucketsTarget(trail: TrailInStack, buckets: readonly BucketInStack[]): BucketTarget {
+  const linked = buckets.some((b) => trail.selectorDependencies?.includes(b.urn) ?? false);
+  return linked ? { all: true, linked } : ALL_BUCKETS;
 }
 
 /** A declared bucket as a coverage target; an unknown selector value that depends on its resource names it. */
@@ -235,11 +247,9 @@ export function bucketTarget(trail: TrailInStack, bucket: BucketInStack): Bucket
   return { all: false, name: bucket.bucketName, linked: trail.selectorDependencies?.includes(bucket.urn) ?? false };
 }
 
-/** The declared buckets a trail does not record every object of, for one access (judged pessimistically). */
-export function bucketsNotCovered(trail: TrailInStack, access: S3Access, buckets: readonly BucketInStack[]): BucketInStack[] {
-  if (trail.parsed.problems.length > 0) return [...buckets];
-  const parsed = withAcceptedValues(trail.parsed.trail);
-  return buckets.filter((b) => !s3ObjectCoverage(parsed, access, bucketTarget(trail, b), new Assumption(false)).covered);
+/** `bucket "a"`, `buckets "a" and "b"`: logical names, never a bucket's name, which could be a secret. */
+function bucketList(buckets: readonly BucketInStack[]): string {
+  return `${buckets.length === 1 ? "bucket" : "buckets"} ${listOf(buckets.map((b) => quoted(b.name)), 5)}`;
 }
 
 function objectEventsFix(access: S3Access): string {

@@ -254,11 +254,12 @@ export type S3Access = "read" | "write";
 /**
  * What a coverage question is about: every current and future bucket, or one bucket, by name or,
  * when its name is unknown at preview, as a bucket no known value names. `linked`: the trail's
- * selectors depend on that bucket's resource, so an unknown value in them is derived from it.
+ * selectors depend on that bucket's resource (for every bucket: on some bucket's resource), so an
+ * unknown value in them is derived from it and names that one bucket.
  */
-export type BucketTarget = { all: true } | { all: false; name: string | undefined; linked: boolean };
+export type BucketTarget = { all: true; linked: boolean } | { all: false; name: string | undefined; linked: boolean };
 
-export const ALL_BUCKETS: BucketTarget = { all: true };
+export const ALL_BUCKETS: BucketTarget = { all: true, linked: false };
 
 /** The partitions whose S3 ARNs a selector may name (arn:aws:s3:::, arn:aws-cn:s3:::, ...). */
 const PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
@@ -388,8 +389,8 @@ function arnConditionCovers(condition: FieldCondition, target: BucketTarget, ass
   const { operator, values } = condition;
   if (operator === "equals" || operator === "endsWith" || operator === "notEndsWith" || values instanceof Malformed) return false;
   const positive = operator === "startsWith";
-  const linked = !target.all && target.linked;
-  const unknownHolds = (unknown: Unknown) => (linked ? positive : assumption.assume(unknown));
+  // Derived from one bucket, the unknown names that bucket: it is the target bucket, never all of them.
+  const unknownHolds = (unknown: Unknown) => (target.linked ? positive && !target.all : assumption.assume(unknown));
   if (values instanceof Unknown) return unknownHolds(values);
   const prefixes = objectPrefixes(target);
   // startsWith: some operand is a prefix of every object ARN; the negations: no operand touches any.

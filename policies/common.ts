@@ -6,7 +6,7 @@ import {
   StackValidationPolicy, UnknownValueError,
 } from "@pulumi/policy";
 import {
-  BucketInStack, Requirements, TrailInStack, describeFixes, describeGaps, judgeObjectLogging, listOf,
+  BucketInStack, ObjectScope, Requirements, TrailInStack, describeFixes, describeGaps, judgeObjectLogging, listOf,
 } from "../lib/cis";
 import { S3Access } from "../lib/coverage";
 import {
@@ -246,7 +246,7 @@ export function capitalize(text: string): string {
 
 // ---- S3 object-level logging: the body both policies share ----
 
-export const OBJECT_LOGGING_SCOPES = ["all-buckets", "declared-buckets"] as const;
+export const OBJECT_LOGGING_SCOPES: readonly ObjectScope[] = ["all-buckets", "declared-buckets"];
 
 /** Where a stack without a trail is judged: the policies say so when they do not apply. */
 export const NO_TRAIL_FOR_OBJECTS =
@@ -305,9 +305,8 @@ export function objectLoggingPolicy(access: S3Access, metadata: ObjectLoggingMet
       const { trails, buckets } = trailsAndBuckets(args.resources);
       if (trails.length === 0) args.notApplicable(NO_TRAIL_FOR_OBJECTS);
       if (scope === "declared-buckets" && buckets.length === 0) args.notApplicable(NO_BUCKET_DECLARED);
-      const declared = scope === "declared-buckets";
-      const verdict = judgeObjectLogging(trails, access, declared ? buckets : undefined);
-      const wanted = declared ? "each bucket the stack declares" : "every bucket";
+      const verdict = judgeObjectLogging(trails, access, scope, buckets);
+      const wanted = scope === "declared-buckets" ? "each bucket the stack declares" : "every bucket";
       switch (verdict.status) {
         case "compliant":
         case "no-trail":

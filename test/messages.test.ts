@@ -134,6 +134,10 @@ const OBJECT_MESSAGES: [string, () => ResourceToAnalyze[], Record<string, unknow
   ["a trail narrowed to one bucket", () => [trail(oneBucket)], {}, READS,
     "Trail \"main\" records S3 object-level read events only for some buckets or objects (narrowed by " +
     `eventSelectors[0].dataResources[0].values), not for every current and future bucket. To fix: ${READ_FIX}.`],
+  ["a trail narrowed to one bucket, in a stack declaring another", () => [trail(oneBucket), s3Bucket("uploads", "uploads-prod")], {}, WRITES,
+    "Trail \"main\" records S3 object-level write events only for some buckets or objects (narrowed by " +
+    "eventSelectors[0].dataResources[0].values), not for every current and future bucket, and leaves out bucket \"uploads\". " +
+    `To fix: ${WRITE_FIX}.`],
   ["several trails, none enough on its own", () => [trail(base), { ...trail({ ...base, isMultiRegionTrail: false }), name: "regional",
     urn: "urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::regional" }], {}, WRITES,
   "Trail \"main\" records no S3 object-level write events. None of the stack's 2 trails does; CIS asks for one logging, " +

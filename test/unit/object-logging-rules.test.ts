@@ -10,8 +10,9 @@ function inStack(name: string, props: ClassicTrailProps, selectorDependencies?: 
   return { urn: `urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::${name}`, name, parsed: parseTrail("aws", props), selectorDependencies };
 }
 
-function outcome(trails: TrailInStack[], access: S3Access, buckets?: BucketInStack[]): Expected {
-  const verdict = judgeObjectLogging(trails, access, buckets);
+/** With `buckets`, scope declared-buckets; with `declared` only, every bucket, in a stack declaring those. */
+function outcome(trails: TrailInStack[], access: S3Access, buckets?: BucketInStack[], declared?: BucketInStack[]): Expected {
+  const verdict = judgeObjectLogging(trails, access, buckets ? "declared-buckets" : "all-buckets", buckets ?? declared);
   if (verdict.status === "noncompliant") return describeGaps(verdict.gaps);
   return verdict.status;
 }
@@ -31,12 +32,19 @@ describe("every current and future bucket (scope all-buckets, the CIS remediatio
 
   test("CIS asks for one trail: two trails that each record one bucket do not add up", () => {
     const trails = [inStack("a", oneBucket("arn:aws:s3:::a/")), inStack("b", oneBucket("arn:aws:s3:::b/"))];
-    expect(judgeObjectLogging(trails, "write")).toMatchObject({ status: "noncompliant", trailCount: 2 });
+    expect(judgeObjectLogging(trails, "write", "all-buckets")).toMatchObject({ status: "noncompliant", trailCount: 2 });
+  });
+
+  test("the stack's own buckets a narrowed trail leaves out are named, by logical name", () => {
+    const buckets = [bucket("customer-data", "customer-data-prod"), bucket("audit-logs", "audit-logs")];
+    expect(outcome([inStack("main", oneBucket("arn:aws:s3:::customer-data-prod/"))], "write", undefined, buckets)).toBe(
+      "records S3 object-level write events only for some buckets or objects (narrowed by eventSelectors[0].dataResources[0].values), " +
+      'not for every current and future bucket, and leaves out bucket "audit-logs"');
   });
 
   test("a trail that records every bucket makes the stack comply beside one that records none", () => {
     const trails = [inStack("management", multi), inStack("data", { ...multi, eventSelectors: [{ dataResources: [S3_OBJECTS] }] })];
-    expect(judgeObjectLogging(trails, "read")).toMatchObject({ status: "compliant", trail: { name: "data" } });
+    expect(judgeObjectLogging(trails, "read", "all-buckets")).toMatchObject({ status: "compliant", trail: { name: "data" } });
   });
 });
 
@@ -89,6 +97,12 @@ describe("the buckets the stack declares (scope declared-buckets)", () => {
     ] }] };
     expect(outcome([inStack("main", trail, [generated.urn])], "write", [generated]))
       .toBe('does not record S3 object-level write events for bucket "uploads"');
+  });
+
+  test("for every bucket, a value derived from a declared bucket names that bucket alone", () => {
+    const generated = bucket("uploads", undefined);
+    const trail = inStack("main", oneBucket(UNKNOWN), [generated.urn]);
+    expect(judgeObjectLogging([trail], "write", "all-buckets", [generated])).toMatchObject({ status: "noncompliant" });
   });
 
   test("a bucket named only at deploy is not any bucket a known value names", () => {
