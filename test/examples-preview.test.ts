@@ -8,11 +8,11 @@ import type { PreviewReport } from "../tools/preview/report";
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 
-function preview(example: string): { status: number | null; report: PreviewReport; text: string } {
+function preview(example: string, ...options: string[]): { status: number | null; report: PreviewReport; text: string } {
   const dir = path.join("examples", example);
   const env = { ...process.env, AWS_REGION: "", AWS_DEFAULT_REGION: "" };
-  const json = spawnSync(process.execPath, [MAIN, "--json", dir], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
-  const text = spawnSync(process.execPath, [MAIN, dir], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+  const json = spawnSync(process.execPath, [MAIN, "--json", ...options, dir], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+  const text = spawnSync(process.execPath, [MAIN, ...options, dir], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
   expect(text.status).toBe(json.status);
   return { status: json.status, report: JSON.parse(json.stdout) as PreviewReport, text: text.stdout };
 }
@@ -26,6 +26,12 @@ describe("examples/compliant-trail", () => {
     expect(run.report.diagnostics[0].message).toContain("Trail \"cloudtrail\" records no S3 object-level read events.");
     expect(run.status).toBe(0);
     expect(run.text).toContain("Policies: 0 mandatory violations, 1 advisory");
+  });
+
+  test("with recordS3ReadEvents (stack read-events) it records read events too: no diagnostic at all", () => {
+    const withReads = preview("compliant-trail", "--stack", "read-events");
+    expect(withReads.report.diagnostics).toEqual([]);
+    expect(withReads.status).toBe(0);
   });
 
   test("deploys the pieces the README promises: trail, KMS key, log bucket and its policy, log group", () => {
