@@ -247,6 +247,23 @@ export function bucketTarget(trail: TrailInStack, bucket: BucketInStack): Bucket
   return { all: false, name: bucket.bucketName, linked: trail.selectorDependencies?.includes(bucket.urn) ?? false };
 }
 
+/**
+ * Whether the account's buckets matter to the verdict: for read or write events, no trail records
+ * every bucket, but some trail records some buckets. Then the buckets it leaves out can be named.
+ */
+export function bucketsMatter(trails: readonly ParsedTrail[]): boolean {
+  return (["write", "read"] as const).some((access) => {
+    let partial = false;
+    for (const parsed of trails) {
+      if (parsed.problems.length > 0) continue;
+      const coverage = s3ObjectCoverage(withAcceptedValues(parsed.trail), access, ALL_BUCKETS, new Assumption(false));
+      if (coverage.covered) return false;
+      partial ||= coverage.selected;
+    }
+    return partial;
+  });
+}
+
 /** `bucket "a"`, `buckets "a" and "b"`: logical names, never a bucket's name, which could be a secret. */
 function bucketList(buckets: readonly BucketInStack[]): string {
   return `${buckets.length === 1 ? "bucket" : "buckets"} ${listOf(buckets.map((b) => quoted(b.name)), 5)}`;

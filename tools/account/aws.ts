@@ -6,6 +6,7 @@
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 
@@ -33,6 +34,7 @@ interface ClientConfig {
 export class AccountClients {
   private readonly trails = new Map<string, CloudTrailClient>();
   private ec2?: EC2Client;
+  private s3Client?: S3Client;
 
   constructor(
     readonly defaultRegion: string,
@@ -57,10 +59,17 @@ export class AccountClients {
     return this.ec2;
   }
 
+  /** ListBuckets answers for every region; each bucket comes with its own. */
+  s3(): S3Client {
+    this.s3Client ??= new S3Client(this.config(this.defaultRegion));
+    return this.s3Client;
+  }
+
   close(): void {
     for (const client of this.trails.values()) client.destroy();
     this.trails.clear();
     this.ec2?.destroy();
+    this.s3Client?.destroy();
   }
 }
 
