@@ -277,7 +277,14 @@ function trailsAndBuckets(resources: readonly PolicyResource[]): { trails: Trail
 /** Only the name properties of a bucket, read from the proxy's target: a bucket's other props are never copied. */
 function readBucketName(resource: PolicyResource): Record<string, unknown> {
   const source = (proxyTarget(resource.props) ?? resource.props) as Record<string, unknown>;
-  return { bucket: plainProps(source.bucket), bucketName: plainProps(source.bucketName) };
+  const read = (key: string): unknown => {
+    try {
+      return plainProps(source[key]);
+    } catch {
+      return UNKNOWN_VALUE; // the proxy itself throws on an unknown value
+    }
+  };
+  return { bucket: read("bucket"), bucketName: read("bucketName") };
 }
 
 /**
