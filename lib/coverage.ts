@@ -5,7 +5,7 @@
 // rdsdata.amazonaws.com (the two sources AWS lets a trail exclude) or from any other source.
 // A coverage is a bit mask of the classes recorded in full.
 
-import { AdvancedSelector, BasicSelector, FieldCondition, FieldSelector, Trail } from "./trail";
+import { AdvancedSelector, BasicSelector, FieldCondition, FieldSelector, S3_OBJECT_TYPE, Trail } from "./trail";
 import { Malformed, Unknown, Value } from "./values";
 
 export const READ_KMS = 1 << 0;
@@ -245,4 +245,167 @@ function conditionHolds(condition: FieldCondition, value: string, assumption: As
     }
   }
   return unknown ? assumption.assume(unknown) : negated;
+}
+
+// ---- S3 object-level data events (CIS 3.8 and 3.9 in v3.0.0) ----
+
+export type S3Access = "read" | "write";
+
+/**
+ * What a coverage question is about: every current and future bucket, or one bucket, by name or,
+ * when its name is unknown at preview, as a bucket no known value names. `linked`: the trail's
+ * selectors depend on that bucket's resource (for every bucket: on some bucket's resource), so an
+ * unknown value in them is derived from it and names that one bucket.
+ */
+export type BucketTarget = { all: true; linked: boolean } | { all: false; name: string | undefined; linked: boolean };
+
+export const ALL_BUCKETS: BucketTarget = { all: true, linked: false };
+
+/** The partitions whose S3 ARNs a selector may name (arn:aws:s3:::, arn:aws-cn:s3:::, ...). */
+const PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+/** Bucket names never hold a NUL: a name no value can mention. */
+const UNNAMED = "\u0000";
+
+export interface ObjectCoverage {
+  /** Every object of the target is recorded, for this access. */
+  covered: boolean;
+  /** Some selector records S3 object events of this access, perhaps not for the whole target. */
+  selected: boolean;
+  /** Paths of the values and conditions that narrowed such selectors. */
+  narrowedBy: string[];
+}
+
+/**
+ * Whether a trail records the S3 object-level events of one access (read: GetObject...; write:
+ * PutObject, DeleteObject...) for every object of the target. Selectors are a union, as for
+ * management events; a data resource value is a prefix of object ARNs, as is startsWith.
+ */
+export function s3ObjectCoverage(trail: Trail, access: S3Access, target: BucketTarget, assumption: Assumption): ObjectCoverage {
+  const result: ObjectCoverage = { covered: false, selected: false, narrowedBy: [] };
+  const basic = trail.basicSelectors;
+  const advanced = trail.advancedSelectors;
+  if (basic instanceof Malformed || advanced instanceof Malformed) return result;
+  if (basic instanceof Unknown || advanced instanceof Unknown) {
+    const unknown = basic instanceof Unknown ? basic : (advanced as Unknown);
+    result.covered = result.selected = assumption.assume(unknown);
+    return result;
+  }
+  // A trail with both kinds is rejected by AWS; it records nothing.
+  if (basic.length > 0 && advanced.length > 0) return result;
+  for (const selector of basic) {
+    if (selector instanceof Malformed) continue;
+    if (selector instanceof Unknown) {
+      if (assumption.assume(selector)) result.covered = result.selected = true;
+    } else {
+      basicObjects(selector, access, target, assumption, result);
+    }
+  }
+  for (const selector of advanced) {
+    if (selector instanceof Malformed) continue;
+    if (selector instanceof Unknown) {
+      if (assumption.assume(selector)) result.covered = result.selected = true;
+    } else {
+      advancedObjects(selector, access, target, assumption, result);
+    }
+  }
+  return result;
+}
+
+function recordsAccess(readWriteType: Value<string>, access: S3Access, assumption: Assumption): boolean {
+  if (readWriteType instanceof Unknown) return assumption.assume(readWriteType);
+  return readWriteType === "All" || readWriteType === (access === "read" ? "ReadOnly" : "WriteOnly");
+}
+
+/** includeManagementEvents does not matter here: data resources select data events whatever it says. */
+function basicObjects(selector: BasicSelector, access: S3Access, target: BucketTarget, assumption: Assumption, result: ObjectCoverage): void {
+  const resources = selector.dataResources;
+  if (resources instanceof Malformed || !recordsAccess(selector.readWriteType, access, assumption)) return;
+  if (resources instanceof Unknown) {
+    if (assumption.assume(resources)) result.covered = result.selected = true;
+    return;
+  }
+  for (const resource of resources) {
+    if (resource instanceof Malformed) continue;
+    if (resource instanceof Unknown) {
+      if (assumption.assume(resource)) result.covered = result.selected = true;
+      continue;
+    }
+    const type = resource.type;
+    if (type instanceof Malformed || (type instanceof Unknown ? !assumption.assume(type) : type !== S3_OBJECT_TYPE)) continue;
+    result.selected = true;
+    if (arnConditionCovers({ operator: "startsWith", values: resource.values }, target, assumption)) result.covered = true;
+    else result.narrowedBy.push(`${resource.path}.values`);
+  }
+}
+
+/**
+ * An advanced selector records S3 objects when eventCategory is Data and resources.type is
+ * AWS::S3::Object; readOnly splits read from write; resources.ARN and every other field narrow it.
+ */
+function advancedObjects(
+  selector: AdvancedSelector, access: S3Access, target: BucketTarget, assumption: Assumption, result: ObjectCoverage,
+): void {
+  const fields = selector.fieldSelectors;
+  if (fields instanceof Malformed) return;
+  if (fields instanceof Unknown) {
+    if (assumption.assume(fields)) result.covered = result.selected = true;
+    return;
+  }
+  const narrowedBy: string[] = [];
+  for (const field of fields) {
+    if (field instanceof Malformed) return;
+    if (field instanceof Unknown) {
+      if (!assumption.assume(field)) return;
+      continue;
+    }
+    const name = field.field;
+    if (name instanceof Malformed || (name instanceof Unknown && !assumption.assume(name))) return;
+    if (name instanceof Unknown || field.conditions.length === 0) continue;
+    if (name === "eventCategory" || name === "resources.type" || name === "readOnly") {
+      const wanted = name === "eventCategory" ? "Data" : name === "resources.type" ? S3_OBJECT_TYPE : access === "read" ? "true" : "false";
+      if (field.conditions.some((c) => c.operator !== "equals") || !accepts(field.conditions, wanted, assumption)) return;
+    } else if (name !== "resources.ARN" || !field.conditions.every((c) => arnConditionCovers(c, target, assumption))) {
+      // eventName, eventSource, userIdentity.arn, ...: any condition leaves some object events out.
+      narrowedBy.push(field.path);
+    }
+  }
+  result.selected = true;
+  if (narrowedBy.length === 0) result.covered = true;
+  else result.narrowedBy.push(...narrowedBy);
+}
+
+/** The ARN prefixes every object of the target starts with, one per partition. */
+function objectPrefixes(target: BucketTarget): string[] {
+  const bucket = target.all ? "" : `${target.name ?? UNNAMED}/`;
+  return PARTITIONS.map((p) => `arn:${p}:s3:::${bucket}`);
+}
+
+/**
+ * Whether a resources.ARN condition holds for every object of the target. equals and endsWith name
+ * single objects or suffixes and never hold for all; notEndsWith always leaves some object out.
+ * An unknown operand derived from the target bucket names it; any other is decided by the assumption.
+ */
+function arnConditionCovers(condition: FieldCondition, target: BucketTarget, assumption: Assumption): boolean {
+  const { operator, values } = condition;
+  if (operator === "equals" || operator === "endsWith" || operator === "notEndsWith" || values instanceof Malformed) return false;
+  const positive = operator === "startsWith";
+  // Derived from one bucket, the unknown names that bucket: it is the target bucket, never all of them.
+  const unknownHolds = (unknown: Unknown) => (target.linked ? positive && !target.all : assumption.assume(unknown));
+  if (values instanceof Unknown) return unknownHolds(values);
+  const prefixes = objectPrefixes(target);
+  // startsWith: some operand is a prefix of every object ARN; the negations: no operand touches any.
+  const touches = (v: string) => operator === "notEquals"
+    ? prefixes.some((p) => v.startsWith(p) && v.length > p.length)
+    : prefixes.some((p) => p.startsWith(v) || v.startsWith(p));
+  let unknown: Unknown | undefined;
+  for (const v of values) {
+    if (v instanceof Malformed) {
+      if (!positive) return false;
+    } else if (v instanceof Unknown) {
+      unknown ??= v;
+    } else if (positive ? prefixes.some((p) => p.startsWith(v)) : touches(v)) {
+      return positive;
+    }
+  }
+  return unknown ? unknownHolds(unknown) : !positive;
 }

@@ -23,3 +23,12 @@ export function escapeCharacter(c: string): string {
 export function quoted(text: string): string {
   return JSON.stringify(text).replace(UNSAFE_IN_JSON, escapeCharacter);
 }
+
+/** "a, b and c", or "a, b, c and 4 more" past `most` items. */
+export function listOf(items: readonly string[], most = items.length): string {
+  const shown = items.slice(0, most);
+  const rest = items.length - shown.length;
+  if (rest > 0) return `${shown.join(", ")} and ${rest} more`;
+  if (shown.length <= 1) return shown.join("");
+  return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
+}

@@ -2,12 +2,15 @@
 // reading each policy's configuration with its defaults.
 
 import {
-  PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs,
-  UnknownValueError,
+  PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs,
+  StackValidationPolicy, UnknownValueError,
 } from "@pulumi/policy";
-import { Requirements, listOf } from "../lib/cis";
 import {
-  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf,
+  BucketInStack, ObjectScope, Requirements, TrailInStack, describeFixes, describeGaps, judgeObjectLogging, listOf,
+} from "../lib/cis";
+import { S3Access } from "../lib/coverage";
+import {
+  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, bucketNameOf, parseTrail, trailKindOf,
 } from "../lib/trail";
 import { UNSAFE_CHARACTERS, escapeCharacter, quoted } from "../lib/text";
 import { UNKNOWN_VALUE, UNREADABLE_TAG, Unknown, Value, unreadableProperties } from "../lib/values";
@@ -254,4 +257,107 @@ export function checkTrailSetting(
 /** A string setting counts as set when present, even if its value is only known at deploy. */
 export function isSet(value: Value<string> | undefined): boolean {
   return value instanceof Unknown || (typeof value === "string" && value.length > 0);
+}
+
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// ---- S3 object-level logging: the body both policies share ----
+
+export const OBJECT_LOGGING_SCOPES: readonly ObjectScope[] = ["all-buckets", "declared-buckets"];
+
+/** Where a stack without a trail is judged: the policies say so when they do not apply. */
+export const NO_TRAIL_FOR_OBJECTS =
+  "the stack declares no CloudTrail trail; S3 object-level logging is judged on the stack that declares the " +
+  "account's trail, or on the live account with the pack's check-account command";
+export const NO_BUCKET_DECLARED = "the stack declares no S3 bucket, and the policy's scope is declared-buckets";
+
+type ObjectLoggingMetadata = Omit<StackValidationPolicy, "validateStack" | "configSchema" | "enforcementLevel">;
+
+/** The stack's trails with what their selectors depend on, and its general purpose buckets. */
+function trailsAndBuckets(resources: readonly PolicyResource[]): { trails: TrailInStack[]; buckets: BucketInStack[] } {
+  const trails: TrailInStack[] = [];
+  const buckets: BucketInStack[] = [];
+  for (const resource of resources) {
+    const parsed = trailOf(resource.type, resource.props);
+    if (parsed) {
+      const deps = resource.propertyDependencies ?? {};
+      const selectorDependencies = [...(deps.eventSelectors ?? []), ...(deps.advancedEventSelectors ?? [])].map((r) => r.urn);
+      trails.push({ urn: resource.urn, name: resource.name, parsed, selectorDependencies });
+      continue;
+    }
+    const bucketName = bucketNameOf(resource.type, readBucketName(resource));
+    if (bucketName !== undefined) buckets.push({ urn: resource.urn, name: resource.name, bucketName: bucketName ?? undefined });
+  }
+  return { trails, buckets };
+}
+
+/** Only the name properties of a bucket, read from the proxy's target: a bucket's other props are never copied. */
+function readBucketName(resource: PolicyResource): Record<string, unknown> {
+  const source = (proxyTarget(resource.props) ?? resource.props) as Record<string, unknown>;
+  const read = (key: string): unknown => {
+    try {
+      return plainProps(source[key]);
+    } catch {
+      return UNKNOWN_VALUE; // the proxy itself throws on an unknown value
+    }
+  };
+  return { bucket: read("bucket"), bucketName: read("bucketName") };
+}
+
+/**
+ * A stack policy asking for one logging, multi-region trail that records the S3 object-level
+ * events of one access for every current and future bucket (or, with scope declared-buckets, for
+ * each bucket the stack declares), naming what the closest trail misses.
+ */
+export function objectLoggingPolicy(access: S3Access, metadata: ObjectLoggingMetadata): StackValidationPolicy {
+  const events = `S3 object-level ${access} events`;
+  return {
+    ...metadata,
+    enforcementLevel: "advisory",
+    configSchema: schema({
+      scope: {
+        type: "string",
+        enum: [...OBJECT_LOGGING_SCOPES],
+        default: "all-buckets",
+        description: `Which buckets a trail must record ${events} for: all-buckets (every current and future bucket, as CIS asks); declared-buckets (each bucket the stack declares).`,
+      },
+    }),
+    validateStack: (args, reportViolation) => {
+      const config = readConfig(args);
+      const scope = config.choice("scope", "all-buckets", OBJECT_LOGGING_SCOPES);
+      if (reportConfigProblems(config, reportViolation)) return;
+      const { trails, buckets } = trailsAndBuckets(args.resources);
+      if (trails.length === 0) args.notApplicable(NO_TRAIL_FOR_OBJECTS);
+      if (scope === "declared-buckets" && buckets.length === 0) args.notApplicable(NO_BUCKET_DECLARED);
+      const verdict = judgeObjectLogging(trails, access, scope, buckets);
+      const wanted = scope === "declared-buckets" ? "each bucket the stack declares" : "every bucket";
+      switch (verdict.status) {
+        case "compliant":
+        case "no-trail":
+          return;
+        case "unknown": {
+          const [first, ...others] = verdict.candidates;
+          const alsoUnknown = others.length === 0 ? ""
+            : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
+          reportUnknown(reportViolation,
+            `No trail is known to record ${events} for ${wanted} at preview: ${trailLabel(first.trail.name)} depends ` +
+            `on ${listOf(first.unknowns, 5)}, unknown until deploy${alsoUnknown}. \`pulumi up\` runs this policy again ` +
+            "with the real values.",
+            first.trail.urn);
+          return;
+        }
+        case "noncompliant": {
+          const others = verdict.trailCount > 1
+            ? ` None of the stack's ${verdict.trailCount} trails does; CIS asks for one logging, multi-region trail that records ${events} for ${wanted}.`
+            : "";
+          reportViolation(
+            `${capitalize(trailLabel(verdict.closest.name))} ${describeGaps(verdict.gaps)}.${others} ` +
+            `To fix: ${describeFixes(verdict.gaps)}.`,
+            verdict.closest.urn);
+        }
+      }
+    },
+  };
 }

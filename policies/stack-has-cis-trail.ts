@@ -10,7 +10,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { TrailInStack, describeFixes, describeGaps, judgeStack, listOf } from "../lib/cis";
 import {
-  CIS_V3, TRAIL_TYPE_LIST, cisFramework, couldNotBeRead, readConfig, readRequirements, reportConfigProblems, reportUnknown,
+  CIS_V3, TRAIL_TYPE_LIST, capitalize, cisFramework, couldNotBeRead, readConfig, readRequirements, reportConfigProblems, reportUnknown,
   requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
@@ -109,7 +109,3 @@ export const stackHasCisTrail: StackValidationPolicy = {
     }
   },
 };
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}

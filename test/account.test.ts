@@ -31,6 +31,9 @@ const CHECKED = ["eu-west-1", "us-east-1", "us-west-2"];
 
 const ALL = [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] }];
 const MANAGEMENT_ID = "100000000099";
+const S3_DATA = [{ Field: "eventCategory", Equals: ["Data"] }, { Field: "resources.type", Equals: ["AWS::S3::Object"] }];
+/** An account's log bucket and one more, in two regions. */
+const BUCKETS = (account: string) => [{ name: `cloudtrail-logs-${account}`, region: "us-east-1" }, { name: "uploads", region: "us-west-2" }];
 const id = (n: number) => `1000000000${String(n).padStart(2, "0")}`;
 const multi = (account: string, settings: Parameters<typeof simTrail>[3] = {}): SimTrail =>
   simTrail(account, "main", "us-east-1", { IsMultiRegionTrail: true, S3BucketName: `cloudtrail-logs-${account}`, ...settings });
@@ -65,6 +68,37 @@ const SCENARIOS: { name: string; stack: string; account: SimAccount }[] = [
   {
     name: "AccessDenied on GetEventSelectors", stack: "selectors-unreadable",
     account: { id: id(7), trails: [multi(id(7))], deny: ["GetEventSelectors"] },
+  },
+  {
+    name: "S3 object-level write events of every bucket, read events of none", stack: "s3-writes-all",
+    account: {
+      id: id(9), buckets: BUCKETS(id(9)),
+      trails: [multi(id(9), { selectors: { EventSelectors: [ALL[0], {
+        ReadWriteType: "WriteOnly", IncludeManagementEvents: false, ExcludeManagementEventSources: [],
+        DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3"] }],
+      }] } })],
+    },
+  },
+  {
+    name: "S3 object-level events of one bucket only: the buckets left out are named", stack: "s3-one-bucket",
+    account: {
+      id: id(10), buckets: [{ name: "customer-data", region: "eu-west-1" }, { name: "uploads", region: "us-west-2" }],
+      trails: [multi(id(10), { selectors: { AdvancedEventSelectors: [
+        { Name: "Management events", FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }] },
+        { Name: "Customer data objects", FieldSelectors: [S3_DATA[0], S3_DATA[1], { Field: "resources.ARN", StartsWith: ["arn:aws:s3:::customer-data/"] }] },
+      ] } })],
+    },
+  },
+  {
+    name: "S3 object-level write events with the log bucket excluded by notStartsWith", stack: "s3-log-bucket-excluded",
+    account: {
+      id: id(11), buckets: BUCKETS(id(11)),
+      trails: [multi(id(11), { selectors: { AdvancedEventSelectors: [
+        { Name: "Management events", FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }] },
+        { Name: "Writes, but not to the log bucket", FieldSelectors: [S3_DATA[0], S3_DATA[1], { Field: "readOnly", Equals: ["false"] },
+          { Field: "resources.ARN", NotStartsWith: [`arn:aws:s3:::cloudtrail-logs-${id(11)}/`] }] },
+      ] } })],
+    },
   },
 ];
 const MANAGEMENT: SimAccount = {
@@ -138,10 +172,14 @@ function findings(report: PreviewReport): string[] {
     .sort();
 }
 
-/** The preview's verdict in the account check's terms: a stack policy that waits on unknowns has not judged. */
+/**
+ * The preview's verdict in the account check's terms: a mandatory stack policy that waits on
+ * unknowns has not judged; an advisory one's result changes nothing.
+ */
 function previewVerdict(report: PreviewReport): string {
   if (report.summary.mandatory > 0) return "fails";
-  return report.diagnostics.some((d) => d.stage === "stack") ? "not judged" : "complies";
+  const mandatory = new Set(report.policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name));
+  return report.diagnostics.some((d) => d.stage === "stack" && mandatory.has(d.policyName)) ? "not judged" : "complies";
 }
 const VERDICT_BY_CODE: Record<number, string> = { 0: "complies", 1: "fails", 3: "not judged" };
 
@@ -212,6 +250,33 @@ describe("one account: the same verdict as the preview of a program declaring th
       },
     });
     expect(report.resources[0].inputs).not.toHaveProperty("arn");
+  });
+
+  test("s3:ListBuckets is called only when a trail records S3 object-level events for some buckets only, once", async () => {
+    const listed: Record<string, number> = {};
+    for (const account of [id(1), id(9), id(10), id(11)]) {
+      sim.resetCounts();
+      const { report } = await checkJson(account);
+      listed[account] = sim.count("ListBuckets");
+      const buckets = report.resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
+      expect(buckets.length).toBe(listed[account] > 0 ? 2 : 0);
+      for (const b of buckets) expect(b.outputs).toEqual({ id: b.name, bucket: b.name, region: expect.stringMatching(/^(eu-west-1|us-west-2|us-east-1)$/) });
+      if (account === id(10)) {
+        const writes = report.diagnostics.find((d) => d.policyName === "aws-cloudtrail-s3-object-write-events");
+        expect(writes?.message).toContain('not for every current and future bucket, and leaves out bucket "uploads".');
+      }
+    }
+    expect(listed).toEqual({ [id(1)]: 0, [id(9)]: 0, [id(10)]: 1, [id(11)]: 1 });
+  });
+
+  test("a refused s3:ListBuckets is named under Not judged, and the advisory verdicts leave the exit code as it was", async () => {
+    const refused: SimAccount = { ...WORLD_ACCOUNTS.get(id(10)) as SimAccount, id: id(12), deny: ["ListBuckets"] };
+    WORLD_ACCOUNTS.set(refused.id, { ...refused, trails: refused.trails.map((t) => ({ ...t, trail: { ...t.trail, TrailARN: t.trail.TrailARN.replace(id(10), id(12)) } })) });
+    useAccount(id(12));
+    const run = await check([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Not judged \(could not be read\):\n {4}the account's S3 buckets \(s3:ListAllMyBuckets\), to name those no trail records: AccessDenied: /);
+    expect(run.stdout).toContain("[advisory]  aws-cloudtrail-s3-object-write-events");
   });
 
   test("logging stopped is read from GetTrailStatus's IsLogging: enableLogging false", async () => {

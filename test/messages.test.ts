@@ -14,6 +14,9 @@ const STACK = "aws-cloudtrail-stack-has-cis-trail";
 const M = { field: "eventCategory", equals: ["Management"] };
 const base = { s3BucketName: "logs", isMultiRegionTrail: true };
 const advanced = (...fieldSelectors: object[]) => ({ ...base, advancedEventSelectors: [{ fieldSelectors: [M, ...fieldSelectors] }] });
+const DATA = { field: "eventCategory", equals: ["Data"] };
+const S3_TYPE = { field: "resources.type", equals: ["AWS::S3::Object"] };
+const data = (...fieldSelectors: object[]) => ({ ...base, advancedEventSelectors: [{ fieldSelectors: [DATA, ...fieldSelectors] }] });
 
 /** One row per problem code (the compiler checks none is missing): a trail with it, and its sentence. */
 const PROBLEMS: Record<ProblemCode, [unknown, string]> = {
@@ -52,6 +55,20 @@ const PROBLEMS: Record<ProblemCode, [unknown, string]> = {
     "advancedEventSelectors has 501 condition values in all, but AWS accepts at most 500 on a trail."],
   "too-long": [{ ...base, advancedEventSelectors: [{ name: "n".repeat(1001), fieldSelectors: [M] }] },
     "advancedEventSelectors[0].name is 1001 characters long, but AWS accepts at most 1000."],
+  "data-resource-type": [{ ...base, eventSelectors: [{ dataResources: [{ type: "AWS::S3::Bucket", values: ["arn:aws:s3"] }] }] },
+    "eventSelectors[0].dataResources[0].type is not a type a basic event selector accepts: AWS takes only AWS::S3::Object, " +
+    "AWS::Lambda::Function and AWS::DynamoDB::Table there (other types need advanced event selectors)."],
+  "too-many-data-resources": [{ ...base, eventSelectors: [{ dataResources: [{ type: "AWS::S3::Object",
+    values: Array.from({ length: 251 }, (_, i) => `arn:aws:s3:::bucket-${i}/`) }] }] },
+  "eventSelectors has 251 data resource values in all, but AWS accepts at most 250 on a trail."],
+  "data-field": [data(S3_TYPE, { field: "errorCode", equals: ["AccessDenied"] }),
+    "advancedEventSelectors[0].fieldSelectors[2].field is errorCode, a field AWS rejects in a data event selector on a trail, " +
+    "where it accepts only eventCategory, resources.type, resources.ARN, readOnly, eventName, eventSource, eventType, " +
+    "userIdentity.arn and sessionCredentialFromConsole."],
+  "no-resources-type": [data({ field: "eventName", equals: ["PutObject"] }),
+    "advancedEventSelectors[0].fieldSelectors selects data events without a resources.type field selector, which AWS requires."],
+  "resources-type-operator": [data({ field: "resources.type", startsWiths: ["AWS::S3"] }),
+    "advancedEventSelectors[0].fieldSelectors[1] uses an operator other than equals on resources.type, which AWS rejects."],
 };
 
 const MANAGEMENT_FIX = "record all management events, read and write: remove the event selectors, or use one basic selector " +
@@ -97,6 +114,58 @@ const OTHERS: [string, Record<string, unknown> | undefined, string, string][] = 
     "stack owns this account's trail, set this policy's scope to stacks-with-trails or tagged-stacks."],
 ];
 
+const WRITES = "aws-cloudtrail-s3-object-write-events";
+const READS = "aws-cloudtrail-s3-object-read-events";
+const objectFix = (access: string, readOnly: string, readWriteType: string) =>
+  `record S3 object-level ${access} events for all buckets: add an advanced selector whose field selectors are eventCategory ` +
+  `equals ["Data"], resources.type equals ["AWS::S3::Object"] and readOnly equals ["${readOnly}"] (or no readOnly, for read and ` +
+  "write), beside the management selector, or a basic selector with dataResources [{ type: \"AWS::S3::Object\", values: " +
+  `["arn:aws:s3"] }] and readWriteType "All" (or "${readWriteType}" beside a selector that records all management events)`;
+const WRITE_FIX = objectFix("write", "false", "WriteOnly");
+const READ_FIX = objectFix("read", "true", "ReadOnly");
+const oneBucket = { ...base, eventSelectors: [{ dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3:::data/"] }] }] };
+const s3Bucket = (name: string, bucket: string): ResourceToAnalyze => ({
+  type: "aws:s3/bucket:Bucket", name, urn: `urn:pulumi:dev::audit::aws:s3/bucket:Bucket::${name}`, properties: { bucket },
+});
+
+/** What the S3 object-level logging policies say: [case, resources, config, policy, message]. */
+const OBJECT_MESSAGES: [string, () => ResourceToAnalyze[], Record<string, unknown>, string, string][] = [
+  ["a trail without data events", () => [trail(base)], {}, WRITES,
+    `Trail "main" records no S3 object-level write events. To fix: ${WRITE_FIX}.`],
+  ["a trail narrowed to one bucket", () => [trail(oneBucket)], {}, READS,
+    "Trail \"main\" records S3 object-level read events only for some buckets or objects (narrowed by " +
+    `eventSelectors[0].dataResources[0].values), not for every current and future bucket. To fix: ${READ_FIX}.`],
+  ["a trail narrowed to one bucket, in a stack declaring another", () => [trail(oneBucket), s3Bucket("uploads", "uploads-prod")], {}, WRITES,
+    "Trail \"main\" records S3 object-level write events only for some buckets or objects (narrowed by " +
+    "eventSelectors[0].dataResources[0].values), not for every current and future bucket, and leaves out bucket \"uploads\". " +
+    `To fix: ${WRITE_FIX}.`],
+  ["several trails, none enough on its own", () => [trail(base), { ...trail({ ...base, isMultiRegionTrail: false }), name: "regional",
+    urn: "urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::regional" }], {}, WRITES,
+  "Trail \"main\" records no S3 object-level write events. None of the stack's 2 trails does; CIS asks for one logging, " +
+    `multi-region trail that records S3 object-level write events for every bucket. To fix: ${WRITE_FIX}.`],
+  ["a trail stopped and single-region", () => [trail({ s3BucketName: "logs", enableLogging: false,
+    eventSelectors: [{ dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3"] }] }] })], {}, WRITES,
+  "Trail \"main\" is not logging and is single-region. To fix: set enableLogging: true; set isMultiRegionTrail: true."],
+  ["a declared bucket the trail does not record", () => [trail(oneBucket), s3Bucket("uploads", "uploads-prod")],
+    { [WRITES]: { scope: "declared-buckets" } }, WRITES,
+    `Trail "main" does not record S3 object-level write events for bucket "uploads". To fix: ${WRITE_FIX}.`],
+  ["a verdict that waits for deploy", () => [trail({ ...base, eventSelectors: [{ dataResources: [{ type: "AWS::S3::Object", values: [UNKNOWN] }] }] })],
+    {}, READS,
+    "No trail is known to record S3 object-level read events for every bucket at preview: trail \"main\" depends on " +
+    "eventSelectors[0].dataResources[0].values[0], unknown until deploy. `pulumi up` runs this policy again with the real values."],
+  ["an invalid scope", () => [trail(base)], { [READS]: { scope: "some-buckets" } }, READS,
+    "Invalid policy configuration: config option scope must be one of all-buckets, declared-buckets."],
+];
+
+/** Why the S3 object-level logging policies do not apply: [case, resources, config, reason]. */
+const OBJECT_NOT_APPLICABLE: [string, () => ResourceToAnalyze[], Record<string, unknown>, string][] = [
+  ["a stack without a trail", () => [s3Bucket("uploads", "uploads-prod")], {},
+    "the stack declares no CloudTrail trail; S3 object-level logging is judged on the stack that declares the account's trail, " +
+    "or on the live account with the pack's check-account command"],
+  ["scope declared-buckets in a stack without a bucket", () => [trail(base)], { [WRITES]: { scope: "declared-buckets" } },
+    "the stack declares no S3 bucket, and the policy's scope is declared-buckets"],
+];
+
 const trail = (properties: Record<string, unknown>): ResourceToAnalyze => ({
   type: "aws:cloudtrail/trail:Trail", name: "main", urn: "urn:pulumi:dev::audit::aws:cloudtrail/trail:Trail::main", properties,
 });
@@ -129,7 +198,7 @@ describe("gaps: what the per-trail policy and the stack policy say", () => {
     const analyzed = await pack.analyze(trail(props));
     expect(analyzed.diagnostics.filter((d) => d.policyName === MEETS).map((d) => text(d.message))).toEqual(perTrail ? [perTrail] : []);
     const stacked = await pack.analyzeStack([trail(props)]);
-    expect(stacked.diagnostics.map((d) => text(d.message))).toEqual([stack]);
+    expect(stacked.diagnostics.filter((d) => d.policyName === STACK).map((d) => text(d.message))).toEqual([stack]);
   });
 });
 
@@ -138,6 +207,26 @@ describe("unknowns and the stack without a trail", () => {
     const result = props ? [...(await pack.analyze(trail(props))).diagnostics, ...(await pack.analyzeStack([trail(props)])).diagnostics]
       : (await pack.analyzeStack([])).diagnostics;
     expect(result.filter((d) => d.policyName === policy).map((d) => text(d.message))).toEqual([message]);
+  });
+});
+
+describe("S3 object-level logging: what the two policies say", () => {
+  afterEach(async () => {
+    await pack.configure({});
+  });
+
+  test.each(OBJECT_MESSAGES)("%s", async (_name, resources, config, policy, message) => {
+    await pack.configure(config as never);
+    const result = await pack.analyzeStack(resources());
+    expect(result.diagnostics.filter((d) => d.policyName === policy).map((d) => text(d.message))).toEqual([message]);
+  });
+
+  test.each(OBJECT_NOT_APPLICABLE)("not applicable: %s", async (_name, resources, config, reason) => {
+    await pack.configure(config as never);
+    const result = await pack.analyzeStack(resources());
+    const policy = Object.keys(config)[0];
+    const expected = policy ? [{ policyName: policy, reason }] : [{ policyName: WRITES, reason }, { policyName: READS, reason }];
+    expect(result.notApplicable.filter((n) => n.policyName === WRITES || n.policyName === READS)).toEqual(expected);
   });
 });
 

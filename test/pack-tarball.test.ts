@@ -39,6 +39,8 @@ const POLICIES = [
   "aws-cloudtrail-trail-log-file-validation",
   "aws-cloudtrail-trail-kms-encryption",
   "aws-cloudtrail-trail-cloudwatch-logs",
+  "aws-cloudtrail-s3-object-write-events",
+  "aws-cloudtrail-s3-object-read-events",
 ];
 /** Pulumi Cloud stores and every stack's CLI downloads this tarball: keep it small. */
 const MAX_TARBALL_BYTES = 200 * 1024;
@@ -236,7 +238,7 @@ describe("the published tarball", () => {
     expect(path.relative(ROOT, packDir).startsWith("..")).toBe(true);
   });
 
-  test(`GetAnalyzerInfo names the pack ${PACK_NAME}, the package.json version and the six policies`, async () => {
+  test(`GetAnalyzerInfo names the pack ${PACK_NAME}, the package.json version and its eight policies`, async () => {
     const info = await client().getAnalyzerInfo();
     expect(info.name).toBe(PACK_NAME);
     expect(info.version).toBe(PACKAGE.version);
@@ -253,7 +255,10 @@ describe("the published tarball", () => {
   });
 
   test("a compliant classic trail gives no mandatory diagnostic, in AnalyzeStack or Analyze", async () => {
-    const compliant = trail("audit", { isMultiRegionTrail: true, s3BucketName: "audit-logs" });
+    const compliant = trail("audit", {
+      isMultiRegionTrail: true, s3BucketName: "audit-logs",
+      eventSelectors: [{ readWriteType: "All", dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3"] }] }],
+    });
     expect(await client().analyzeStack([bucket, compliant])).toEqual({ diagnostics: [], notApplicable: [] });
     expect(mandatory(await client().analyze(compliant))).toEqual([]);
   });

@@ -9,13 +9,19 @@ const ROOT = path.join(__dirname, "..");
 const STACK = "aws-cloudtrail-stack-has-cis-trail";
 const VALID = "aws-cloudtrail-trail-valid-configuration";
 const MEETS = "aws-cloudtrail-trail-meets-cis";
+const WRITES = "aws-cloudtrail-s3-object-write-events";
+const READS = "aws-cloudtrail-s3-object-read-events";
 const POLICIES = [STACK, VALID, MEETS, "aws-cloudtrail-trail-log-file-validation",
-  "aws-cloudtrail-trail-kms-encryption", "aws-cloudtrail-trail-cloudwatch-logs"];
+  "aws-cloudtrail-trail-kms-encryption", "aws-cloudtrail-trail-cloudwatch-logs", WRITES, READS];
+const STACK_POLICIES = [STACK, WRITES, READS];
+/** Every S3 object-level event, read and write, of every bucket, beside all management events. */
+const ALL_OBJECTS = { type: "AWS::S3::Object", values: ["arn:aws:s3"] };
 
 /** A trail with everything a security team asks for, so any diagnostic on it is a defect. */
 const fullTrail = {
   s3BucketName: "audit-logs",
   isMultiRegionTrail: true,
+  eventSelectors: [{ readWriteType: "All", includeManagementEvents: true, dataResources: [ALL_OBJECTS] }],
   enableLogFileValidation: true,
   kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/1",
   cloudWatchLogsGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:trail:*",
@@ -207,9 +213,11 @@ describe("the resource policies (Analyze)", () => {
   test("unknown values that decide nothing (bucket, key, log group, name, data ARNs) give no diagnostic", async () => {
     const result = await pack.analyze(trail("main", {
       ...fullTrail, s3BucketName: UNKNOWN, kmsKeyId: UNKNOWN, cloudWatchLogsGroupArn: UNKNOWN, name: UNKNOWN,
+      eventSelectors: [],
       advancedEventSelectors: [
         { fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
-        { fieldSelectors: [{ field: "eventCategory", equals: ["Data"] }, { field: "resources.ARN", startsWiths: [UNKNOWN] }] },
+        { fieldSelectors: [{ field: "eventCategory", equals: ["Data"] }, { field: "resources.type", equals: ["AWS::S3::Object"] },
+          { field: "resources.ARN", startsWiths: [UNKNOWN] }] },
       ],
     }));
     expect(result.diagnostics).toEqual([]);
@@ -254,7 +262,9 @@ describe("configuration (--policy-pack-config, policy groups)", () => {
   });
 
   test("allowedExcludedEventSources lets a trail exclude KMS events on purpose", async () => {
-    const kmsExcluded = trail("main", { ...fullTrail, eventSelectors: [{ excludeManagementEventSources: ["kms.amazonaws.com"] }] });
+    const kmsExcluded = trail("main", {
+      ...fullTrail, eventSelectors: [{ excludeManagementEventSources: ["kms.amazonaws.com"], dataResources: [ALL_OBJECTS] }],
+    });
     expect(only(await pack.analyzeStack([kmsExcluded]), STACK).message).toContain("from kms.amazonaws.com");
     await pack.configure({ [STACK]: { allowedExcludedEventSources: ["kms.amazonaws.com"] },
       [MEETS]: { allowedExcludedEventSources: ["kms.amazonaws.com"] } });
@@ -266,7 +276,7 @@ describe("configuration (--policy-pack-config, policy groups)", () => {
     await pack.configure({ [STACK]: { scope: "stacks-with-trails" } });
     const result = await pack.analyzeStack([bucket]);
     expect(result.diagnostics).toEqual([]);
-    expect(result.notApplicable.map((n) => n.policyName)).toEqual([STACK]);
+    expect(result.notApplicable.map((n) => n.policyName)).toEqual(STACK_POLICIES);
   });
 
   test("scope tagged-stacks: only a stack tagged as the trail owner must own the trail", async () => {
@@ -346,6 +356,7 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
     s3BucketName: "audit-logs", isLogging: true, isMultiRegionTrail: true, enableLogFileValidation: true,
     kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/1",
     cloudWatchLogsLogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:trail:*",
+    eventSelectors: [{ readWriteType: "All", includeManagementEvents: true, dataResources: [ALL_OBJECTS] }],
   };
   const native = (changes: Record<string, unknown>) => trail("native", { ...nativeFull, ...changes }, NATIVE);
 
@@ -359,12 +370,12 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
     ["single-region", { isMultiRegionTrail: false }, "is single-region", "set isMultiRegionTrail: true"],
     ["a read-only basic selector", { eventSelectors: [{ readWriteType: "ReadOnly" }] }, "records only read management events",
       "record all management events"],
-    ["a read-only advanced selector", { advancedEventSelectors: [{ fieldSelectors: [
+    ["a read-only advanced selector", { eventSelectors: [], advancedEventSelectors: [{ fieldSelectors: [
       { field: "eventCategory", equals: ["Management"] }, { field: "readOnly", equals: ["true"] }] }] },
     "records only read management events", "record all management events"],
     ["RDS Data API events excluded", { eventSelectors: [{ excludeManagementEventSources: ["rdsdata.amazonaws.com"] }] },
       "from rdsdata.amazonaws.com", "record all management events"],
-    ["a management selector that AWS rejects (eventSource with the singular startsWith)", { advancedEventSelectors: [{ fieldSelectors: [
+    ["a management selector that AWS rejects (eventSource with the singular startsWith)", { eventSelectors: [], advancedEventSelectors: [{ fieldSelectors: [
       { field: "eventCategory", equals: ["Management"] }, { field: "eventSource", startsWith: ["ec2."] }] }] },
     "has a configuration AWS rejects or cannot read (advancedEventSelectors[0].fieldSelectors[1])",
     "fix the properties named by the aws-cloudtrail-trail-valid-configuration policy"],
@@ -392,7 +403,9 @@ describe("aws-native trails (aws-native:cloudtrail:Trail)", () => {
 
   test("remediation fixes a native trail with its own property names", async () => {
     await pack.configure({ [MEETS]: { enforcementLevel: "remediate" } });
-    const broken = native({ isLogging: false, isMultiRegionTrail: false, eventSelectors: [{ readWriteType: "WriteOnly" }] });
+    const broken = native({
+      isLogging: false, isMultiRegionTrail: false, eventSelectors: [{ readWriteType: "WriteOnly", dataResources: [ALL_OBJECTS] }],
+    });
     const [remediation] = await pack.remediate(broken);
     expect(remediation.properties).toMatchObject({ isLogging: true, isMultiRegionTrail: true, eventSelectors: [{ readWriteType: "All" }] });
     const fixed = { ...broken, properties: remediation.properties ?? {} };
@@ -413,7 +426,7 @@ describe("one report per problem", () => {
 // (pulumi/pulumi pkg/resource/analyzer/summary.go: passed = all - disabled - not applicable - failed).
 describe("not applicable (Analyze and Remediate responses)", () => {
   const NOT_A_TRAIL = "Policy only applies to resources of type 'aws:cloudtrail/trail:Trail' or 'aws-native:cloudtrail:Trail'";
-  const RESOURCE_POLICIES = POLICIES.filter((p) => p !== STACK);
+  const RESOURCE_POLICIES = POLICIES.filter((p) => !STACK_POLICIES.includes(p));
 
   test("a resource that is not a trail: every resource policy is not applicable, with the reason", async () => {
     const result = await pack.analyze(bucket);
@@ -441,9 +454,11 @@ describe("not applicable (Analyze and Remediate responses)", () => {
     expect(fixed).toMatchObject({ notApplicable: [], remediations: [{ policyName: MEETS }] });
   });
 
-  test("the stack policy applies to a stack without trails, and fails it", async () => {
+  test("the stack policy applies to a stack without trails, and fails it; the S3 object-level policies say where they judge", async () => {
     const result = await pack.analyzeStack([bucket]);
-    expect(result.notApplicable).toEqual([]);
+    const reason = "the stack declares no CloudTrail trail; S3 object-level logging is judged on the stack that declares the " +
+      "account's trail, or on the live account with the pack's check-account command";
+    expect(result.notApplicable).toEqual([{ policyName: WRITES, reason }, { policyName: READS, reason }]);
     expect(result.diagnostics.map((d) => d.policyName)).toEqual([STACK]);
   });
 });

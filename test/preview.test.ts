@@ -639,7 +639,7 @@ describe("bad input: one line on stderr, exit 2", () => {
     fs.writeFileSync(file, JSON.stringify({ "no-such-policy": "mandatory" }));
     expectOneLineError(
       await preview(["--policy-pack-config", file, program("compliant-ts")]),
-      /is invalid: no-such-policy: cis-cloudtrail has no such policy \(its policies: aws-cloudtrail-stack-has-cis-trail, /,
+      /is invalid: no-such-policy: cis-cloudtrail has no such policy \(its policies: aws-cloudtrail-s3-object-read-events, aws-cloudtrail-s3-object-write-events, aws-cloudtrail-stack-has-cis-trail, /,
     );
   });
 

@@ -58,7 +58,7 @@ describe("--sarif", () => {
     const driver = sarif!.runs[0].tool.driver;
     expect(driver).toMatchObject({ name: "cis-cloudtrail", version: report!.policyPack.version });
     expect(driver.rules!.map((r) => r.id)).toEqual(policies.map((p) => p.name));
-    expect(policies).toHaveLength(6);
+    expect(policies).toHaveLength(8);
     for (const [i, p] of policies.entries()) {
       const rule = driver.rules![i];
       expect(rule.shortDescription?.text).toBe(p.description);

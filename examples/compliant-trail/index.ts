@@ -1,6 +1,7 @@
 // An account baseline for CIS AWS Foundations "Ensure CloudTrail is enabled in all regions":
-// one multi-region trail that records every management event, read and write, delivered to a
-// hardened, encrypted S3 bucket and to CloudWatch Logs.
+// one multi-region trail that records every management event, read and write, and the S3
+// object-level write events of every bucket, delivered to a hardened, encrypted S3 bucket and to
+// CloudWatch Logs.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
@@ -20,6 +21,9 @@ const noncurrentVersionExpirationDays = config.getNumber("noncurrentVersionExpir
 const cloudWatchLogsRetentionDays = config.getNumber("cloudWatchLogsRetentionDays") ?? 90;
 const kmsKeyDeletionWindowDays = config.getNumber("kmsKeyDeletionWindowDays") ?? 30;
 const forceDestroy = config.getBoolean("forceDestroy") ?? false;
+// S3 object-level read events (CIS 3.9) are off by default: every GetObject and HeadObject of every
+// bucket becomes a billed data event, which in a busy account costs far more than the trail itself.
+const recordS3ReadEvents = config.getBoolean("recordS3ReadEvents") ?? false;
 
 // Reject settings S3, KMS or CloudWatch Logs would refuse, before anything is created.
 if (transitionDays < 30) {
@@ -56,7 +60,7 @@ const cloudWatchLogGroupName = `/aws/cloudtrail/${trailName}`;
 
 const tags = {
   Purpose: "cloudtrail-audit-logs",
-  Compliance: "CIS-AWS-Foundations-3.1",
+  Compliance: "CIS-AWS-Foundations-3.1-3.8",
   ManagedBy: "pulumi",
   Stack: `${pulumi.getProject()}/${pulumi.getStack()}`,
 };
@@ -324,7 +328,9 @@ const deliveryRolePolicy = new aws.iam.RolePolicy("cloudtrail-to-cloudwatch", {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The trail (CIS 3.1): every region, logging on, all management events read and write.
+// The trail (CIS 3.1): every region, logging on, all management events read and write; and the
+// S3 object-level write events of every current and future bucket (CIS 3.8), read events too with
+// recordS3ReadEvents (CIS 3.9).
 // ---------------------------------------------------------------------------------------------
 const trail = new aws.cloudtrail.Trail(
   "cloudtrail",
@@ -342,11 +348,21 @@ const trail = new aws.cloudtrail.Trail(
     cloudWatchLogsRoleArn: deliveryRole.arn,
     isOrganizationTrail: organizationTrail,
     // One selector for all management events: no readOnly field means both reads and writes, and
-    // no eventSource field means no source is excluded. Data events stay off.
+    // no eventSource field means no source is excluded.
     advancedEventSelectors: [
       {
         name: "Management events selector",
         fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }],
+      },
+      {
+        // No resources.ARN condition: every current and future bucket, this trail's log bucket
+        // included, whose log deliveries are then recorded too. readOnly "false" keeps writes only.
+        name: recordS3ReadEvents ? "S3 object-level events of all buckets" : "S3 object-level write events of all buckets",
+        fieldSelectors: [
+          { field: "eventCategory", equals: ["Data"] },
+          { field: "resources.type", equals: ["AWS::S3::Object"] },
+          ...(recordS3ReadEvents ? [] : [{ field: "readOnly", equals: ["false"] }]),
+        ],
       },
     ],
     tags,

@@ -101,6 +101,17 @@ const readOnlyTrail = new aws.cloudtrail.Trail(
           { field: "readOnly", equals: ["true"] },
         ],
       },
+      // MISTAKE 4 (on purpose): S3 object-level write events of one bucket only. CIS 3.8 asks for
+      // every current and future bucket; a bucket created tomorrow goes unrecorded.
+      {
+        name: "Writes to the log bucket",
+        fieldSelectors: [
+          { field: "eventCategory", equals: ["Data"] },
+          { field: "resources.type", equals: ["AWS::S3::Object"] },
+          { field: "readOnly", equals: ["false"] },
+          { field: "resources.ARN", startsWiths: [pulumi.interpolate`${bucket.arn}/`] },
+        ],
+      },
     ],
   },
   { dependsOn: [bucketPolicy] },

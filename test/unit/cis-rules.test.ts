@@ -64,7 +64,7 @@ describe("a trail that meets CIS 3.1", () => {
       s3BucketName: UNKNOWN, kmsKeyId: UNKNOWN, cloudWatchLogsGroupArn: UNKNOWN,
       advancedEventSelectors: [
         { fieldSelectors: [MANAGEMENT] },
-        { fieldSelectors: [{ field: "eventCategory", equals: ["Data"] }, { field: "resources.ARN", startsWiths: [UNKNOWN] }] },
+        { fieldSelectors: [...S3_DATA, { field: "resources.ARN", startsWiths: [UNKNOWN] }] },
       ],
     })],
     ["an unknown selector beside one that already records everything", classic({

@@ -7,6 +7,7 @@
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { Readable, Transform, pipeline } from "stream";
@@ -191,6 +192,7 @@ export class CallBounds {
 export class AccountClients {
   private readonly trails = new Map<string, CloudTrailClient>();
   private ec2?: EC2Client;
+  private s3Client?: S3Client;
 
   constructor(
     readonly defaultRegion: string,
@@ -212,10 +214,17 @@ export class AccountClients {
     return this.ec2;
   }
 
+  /** ListBuckets answers for every region; each bucket comes with its own. */
+  s3(): S3Client {
+    this.s3Client ??= this.bounds.make(S3Client, this.defaultRegion, this.credentials);
+    return this.s3Client;
+  }
+
   close(): void {
     for (const client of this.trails.values()) client.destroy();
     this.trails.clear();
     this.ec2?.destroy();
+    this.s3Client?.destroy();
   }
 }
 

@@ -32,11 +32,32 @@ export interface Judge {
   stop?: AbortSignal;
 }
 
-/** Trails by name, as a program would name them; a name two trails share is qualified by ARN. */
+/** The classic provider's bucket, as it reads one back (its name and region are what the pack reads). */
+const BUCKET_TYPE = "aws:s3/bucket:Bucket";
+
+/**
+ * Trails by name, as a program would name them (a name two trails share is qualified by ARN), and
+ * the buckets listed, by name: the stack policies see them as they see a program's declared ones.
+ */
 export function accountResources(read: AccountRead): PreviewResource[] {
   const counts = new Map<string, number>();
   for (const t of read.trails) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  return read.trails.map((t) => {
+  const buckets = read.buckets.map((b): PreviewResource => {
+    const outputs = { id: b.name, bucket: b.name, region: b.region };
+    return {
+      urn: `urn:pulumi:${read.account}::${ACCOUNT_PROJECT}::${BUCKET_TYPE}::${b.name}`,
+      type: BUCKET_TYPE,
+      name: b.name,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs: { bucket: b.name },
+      outputs,
+      // No resource policy judges a bucket; the stack policies read it.
+      analyze: false,
+    };
+  });
+  return [...read.trails.map((t) => {
     const name = counts.get(t.name) === 1 ? t.name : t.arn;
     return {
       urn: trailUrn(read.account, name),
@@ -49,7 +70,7 @@ export function accountResources(read: AccountRead): PreviewResource[] {
       outputs: t.state,
       analyze: true,
     };
-  });
+  }), ...buckets];
 }
 
 function trailUrn(account: string, name: string): string {

@@ -6,6 +6,10 @@ import {
   DescribeTrailsCommand, GetEventSelectorsCommand, GetEventSelectorsResponse, GetTrailStatusCommand, Trail,
 } from "@aws-sdk/client-cloudtrail";
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { ListBucketsCommand } from "@aws-sdk/client-s3";
+
+import { bucketsMatter } from "../../lib/cis";
+import { parseTrail } from "../../lib/trail";
 
 import { AccountClients, awsError, isRegionName, shownValue } from "./aws";
 import { Limiter } from "./limit";
@@ -32,6 +36,11 @@ export interface AccountTrail {
   complete: boolean;
 }
 
+export interface AccountBucket {
+  name: string;
+  region: string;
+}
+
 export interface AccountRead {
   account: string;
   /** Regions whose trails were listed. */
@@ -39,6 +48,8 @@ export interface AccountRead {
   /** Opt-in regions that are not enabled, so not checked. */
   skippedRegions: string[];
   trails: AccountTrail[];
+  /** The account's buckets, listed only when some trail records S3 object-level events for some buckets only. */
+  buckets: AccountBucket[];
   faults: Fault[];
   /** At least one region answered DescribeTrails. */
   listed: boolean;
@@ -155,7 +166,9 @@ function readDetails(clients: AccountClients, trail: Trail, options: ReadOptions
 }
 
 export async function readAccount(clients: AccountClients, options: ReadOptions): Promise<AccountRead> {
-  const read: AccountRead = { account: options.account, regions: [], skippedRegions: [], trails: [], faults: [], listed: false, calls: 0 };
+  const read: AccountRead = {
+    account: options.account, regions: [], skippedRegions: [], trails: [], buckets: [], faults: [], listed: false, calls: 0,
+  };
   read.regions = await listRegions(clients, options, read);
   if (read.regions.length === 0) {
     read.faults.push({ what: "the account's trails", why: `no region to check is enabled (skipped: ${read.skippedRegions.join(", ") || "none"})` });
@@ -191,5 +204,29 @@ export async function readAccount(clients: AccountClients, options: ReadOptions)
       complete: details.status.ok && details.selectors.ok,
     };
   }));
+  // The buckets matter only when a trail records some of them: then the report names those it leaves out.
+  if (bucketsMatter(read.trails.map((t) => parseTrail("aws", t.state)))) read.buckets = await listBuckets(clients, options, read);
   return read;
+}
+
+/** ListBuckets' largest page. */
+const BUCKET_PAGE = 10_000;
+
+/** Every general purpose bucket of the account (ListBuckets, page by page), with its region. */
+async function listBuckets(clients: AccountClients, options: ReadOptions, read: AccountRead): Promise<AccountBucket[]> {
+  const buckets: AccountBucket[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      read.calls++;
+      const input = { MaxBuckets: BUCKET_PAGE, ContinuationToken: token };
+      const page = await options.limiter.run(() => clients.s3().send(new ListBucketsCommand(input)));
+      for (const b of page.Buckets ?? []) if (b.Name) buckets.push({ name: b.Name, region: b.BucketRegion ?? "" });
+      token = page.ContinuationToken;
+    } while (token);
+  } catch (err) {
+    read.faults.push({ what: "the account's S3 buckets (s3:ListAllMyBuckets), to name those no trail records", why: awsError(err) });
+    return [];
+  }
+  return buckets;
 }

@@ -1,7 +1,7 @@
 // A local endpoint on 127.0.0.1 that answers the AWS calls the account check makes, on each
 // service's own wire protocol, with answers shaped as the AWS API reference documents them:
 // CloudTrail and Organizations speak awsJson1_1 (POST /, X-Amz-Target), EC2 and STS the query
-// protocol (form-encoded Action=..., XML answers). The account is the one whose access key signed the
+// protocol (form-encoded Action=..., XML answers), S3 REST-XML (GET /?x-id=ListBuckets). The account is the one whose access key signed the
 // request, the region the one in its SigV4 credential scope. Used by the tests and the benchmark;
 // signatures are not verified.
 
@@ -41,6 +41,8 @@ export interface SimAccount {
   /** Organizations' account State: ACTIVE, SUSPENDED, PENDING_CLOSURE. */
   state?: string;
   trails: SimTrail[];
+  /** The account's general purpose buckets, as ListBuckets lists them. */
+  buckets?: { name: string; region: string }[];
   /**
    * Calls answered AccessDenied: "GetEventSelectors", in one region "DescribeTrails@eu-west-3", on
    * one trail "GetTrailStatus#main", or the role itself "AssumeRole".
@@ -111,6 +113,7 @@ const JSON_TYPE = "application/x-amz-json-1.1";
 const XML_TYPE = "text/xml";
 const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 let requestIds = 0;
 function requestId(): string {
@@ -136,6 +139,12 @@ function ec2Error(status: number, code: string, message: string): Answer {
   return new Answer(status, XML_TYPE,
     `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${xml(message)}</Message></Error></Errors>` +
     `<RequestID>${requestId()}</RequestID></Response>`);
+}
+
+function s3Error(status: number, code: string, message: string): Answer {
+  return new Answer(status, "application/xml",
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message>` +
+    `<RequestId>${requestId()}</RequestId></Error>`);
 }
 
 function notAuthorized(caller: string, action: string): string {
@@ -213,7 +222,10 @@ export class SimulatedAws {
     const caller = accountOfKey(key);
     const target = String(req.headers["x-amz-target"] ?? "");
     const form = new URLSearchParams(service === "sts" || service === "ec2" ? body : "");
-    const action = target ? target.slice(target.lastIndexOf(".") + 1) : form.get("Action") ?? "";
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const action = target ? target.slice(target.lastIndexOf(".") + 1)
+      : service === "s3" ? (req.method === "GET" && url.pathname === "/" ? "ListBuckets" : "")
+        : form.get("Action") ?? "";
     let input: Record<string, unknown> = {};
     try {
       input = target && body ? (JSON.parse(body) as Record<string, unknown>) : {};
@@ -238,6 +250,8 @@ export class SimulatedAws {
         return this.cloudTrail(action, input, region, account, caller);
       case "organizations":
         return this.organizations(action, input, caller);
+      case "s3":
+        return this.s3(action, url.searchParams, account, caller);
       default:
         return jsonError("UnknownOperationException", `no such service: ${service}`);
     }
@@ -341,6 +355,24 @@ export class SimulatedAws {
       default:
         return jsonError("UnknownOperationException", `Unknown operation ${action}`);
     }
+  }
+
+  /** ListBuckets, a page at a time (max-buckets, continuation-token), with each bucket's region. */
+  private s3(action: string, query: URLSearchParams, account: SimAccount | undefined, caller: string): Answer {
+    if (action !== "ListBuckets") return s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    if (!account) return s3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    if (this.denied(account, action)) return s3Error(403, "AccessDenied", notAuthorized(caller, "s3:ListAllMyBuckets"));
+    if (this.throttle(account, action)) return s3Error(503, "SlowDown", "Please reduce your request rate.");
+    const all = [...(account.buckets ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    const start = Number(query.get("continuation-token") ?? "0");
+    const size = Math.min(Number(query.get("max-buckets") ?? "10000") || 10000, 10000);
+    const page = all.slice(start, start + size);
+    const next = start + size < all.length ? `<ContinuationToken>${start + size}</ContinuationToken>` : "";
+    const buckets = page.map((b) => `<Bucket><Name>${xml(b.name)}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate>` +
+      `<BucketRegion>${b.region}</BucketRegion></Bucket>`).join("");
+    return new Answer(200, "application/xml",
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns="${S3_NS}"><Owner><ID>${"0".repeat(64)}</ID></Owner>` +
+      `<Buckets>${buckets}</Buckets>${next}</ListAllMyBucketsResult>`);
   }
 
   private organizations(action: string, input: { NextToken?: string; MaxResults?: number }, caller: string): Answer {

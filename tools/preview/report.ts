@@ -117,12 +117,14 @@ const OUTCOMES: Record<number, Outcome> = { 0: "passed", 1: "failed", 3: "not ju
 
 /**
  * 1 when a mandatory policy is violated (the preview would fail), else 0. For an account, 3 when
- * something could not be read and the stack policies did not pass outright on what was.
+ * something could not be read and a mandatory stack policy did not pass outright on what was: an
+ * advisory policy's result never changes the exit code.
  */
 export function exitCode(report: PreviewReport): number {
   if (report.summary.mandatory > 0) return 1;
+  const mandatory = new Set(report.policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name));
   if (report.source.kind === "account" && report.source.notJudged.length > 0
-    && report.diagnostics.some((d) => d.stage === "stack")) return 3;
+    && report.diagnostics.some((d) => d.stage === "stack" && mandatory.has(d.policyName))) return 3;
   return 0;
 }
 

@@ -1,0 +1,25 @@
+/**
+ * One logging, multi-region trail records S3 object-level write events (PutObject, DeleteObject,
+ * ...) for every current and future bucket. Advisory by default: data events are billed per event.
+ *
+ * Severity: medium. Framework: CIS AWS Foundations Benchmark v3.0.0, control 3.8 (3.10 in v1.4.0
+ * and v1.5.0; 3.8 from v2.0.0). Also AWS Security Hub S3.22.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-cloudtrail-logging-for-s3.html
+ */
+
+import { CIS_V3, cisFramework, objectLoggingPolicy } from "./common";
+
+export const s3ObjectWriteEvents = objectLoggingPolicy("write", {
+  name: "aws-cloudtrail-s3-object-write-events",
+  description:
+    "CIS 3.8: one logging, multi-region CloudTrail trail should record S3 object-level write events for every bucket.",
+  severity: "medium",
+  framework: cisFramework(CIS_V3, "3.8", "Ensure that Object-level logging for write events is enabled for S3 bucket"),
+  tags: ["cloudtrail", "s3", "data-events", "cis-v1.4.0-3.10", "cis-v1.5.0-3.10", "cis-v2.0.0-3.8", "cis-v5.0.0-3.8", "securityhub-s3.22"],
+  remediationSteps:
+    "On a multi-region trail that is logging, add an advanced event selector with eventCategory equals [\"Data\"], " +
+    "resources.type equals [\"AWS::S3::Object\"] and readOnly equals [\"false\"], beside the management events " +
+    "selector (or a basic selector with dataResources [{ type: \"AWS::S3::Object\", values: [\"arn:aws:s3\"] }]). " +
+    "Do not narrow it by resources.ARN, eventName or other fields: CIS asks for every current and future bucket.",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-cloudtrail-logging-for-s3.html",
+});
