@@ -5,8 +5,8 @@
 
 // The policies, one list (policies/index.ts) for the pack and the library.
 export {
-  policies, stackHasCisTrail, trailCloudWatchLogs, trailKmsEncryption, trailLogFileValidation, trailMeetsCisAlone,
-  trailValidConfiguration,
+  policies, s3ObjectReadEvents, s3ObjectWriteEvents, stackHasCisTrail, trailCloudWatchLogs, trailKmsEncryption,
+  trailLogFileValidation, trailMeetsCisAlone, trailValidConfiguration,
 } from "./policies";
 export type { Policy } from "./policies";
 export { policyMetadata, selectPolicies } from "./policies/selection";
@@ -24,7 +24,8 @@ export type {
   AdvancedSelector, BasicSelector, ExcludableSource, FieldCondition, FieldSelector, ParsedTrail, Problem, ProblemCode, Trail,
   TrailKind,
 } from "./lib/trail";
-export { CIS_REQUIREMENTS, describeFixes, describeGaps, judgeStack, judgeTrail } from "./lib/cis";
-export type { Gap, GapCode, Requirements, StackVerdict, TrailInStack, TrailVerdict } from "./lib/cis";
+export { CIS_REQUIREMENTS, describeFixes, describeGaps, judgeObjectLogging, judgeStack, judgeTrail } from "./lib/cis";
+export type { BucketInStack, Gap, GapCode, ObjectScope, Requirements, StackVerdict, TrailInStack, TrailVerdict } from "./lib/cis";
+export type { S3Access } from "./lib/coverage";
 export { Malformed, Unknown } from "./lib/values";
 export type { Uncertain, Value } from "./lib/values";

@@ -3,7 +3,7 @@ import { USAGE, main, parseArgs } from "../tools/preview/main";
 
 const EVERY_OPTION = [
   "--stack <name>", "--secret-config <file>", "--policy-pack <dir>", "--policy-pack-config <file>", "--stack-tag <name>=<value>",
-  "--state <file>", "--json", "--sarif <file>", "--timeout <seconds>", "-h, --help",
+  "--state <file>", "--json", "--sarif <file>", "--transpile-only", "--timeout <seconds>", "-h, --help",
 ];
 
 describe("preview arguments", () => {
@@ -15,11 +15,11 @@ describe("preview arguments", () => {
   test("every option --help lists is accepted", () => {
     const opts = parseArgs([
       "--stack", "prod", "--secret-config", "plain.yaml", "--policy-pack", "pack", "--policy-pack-config", "c.json", "--stack-tag", "a=1", "--stack-tag=b=2",
-      "--json", "--sarif", "out.sarif", "--timeout", "1.5", "dir",
+      "--json", "--sarif", "out.sarif", "--transpile-only", "--timeout", "1.5", "dir",
     ]);
     expect(opts).toEqual({
       program: "dir", stack: "prod", secretConfigFile: "plain.yaml", packDir: "pack", configFile: "c.json", stackTags: { a: "1", b: "2" },
-      json: true, sarif: "out.sarif", timeoutMs: 1500, help: false,
+      json: true, sarif: "out.sarif", transpileOnly: true, timeoutMs: 1500, help: false,
     });
     expect(parseArgs(["-h"]).help).toBe(true);
   });

@@ -48,7 +48,9 @@ describe("selectPolicies", () => {
 
   test("criteria together must all match", () => {
     expect(names(selectPolicies({ topics: ["logging"], severities: ["medium"] }))).toEqual(["aws-cloudtrail-trail-meets-cis"]);
-    expect(names(selectPolicies({ frameworks: ["securityhub"], services: ["cloudtrail"] }))).toEqual(["aws-cloudtrail-stack-has-cis-trail"]);
+    expect(names(selectPolicies({ frameworks: ["securityhub"], services: ["cloudtrail"] }))).toEqual([
+      "aws-cloudtrail-stack-has-cis-trail", "aws-cloudtrail-s3-object-write-events", "aws-cloudtrail-s3-object-read-events",
+    ]);
   });
 
   test("criteria are case-insensitive", () => {
