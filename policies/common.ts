@@ -105,6 +105,31 @@ export function couldNotBeRead(stackTags: ReadonlyMap<string, string>, urn: stri
 }
 
 /**
+ * A stack policy's advisory when its verdict waits on values: unknown at preview, or, in an account
+ * check, values that could not be read (then the AWS error, never a deploy). `goal` says what no
+ * trail is known to do ("meet CIS 3.1"); `atDeploy` ends the preview's sentence.
+ */
+export function reportUndecidedStack(
+  stackTags: ReadonlyMap<string, string>, report: ReportViolation, candidates: readonly { trail: TrailInStack; unknowns: string[] }[],
+  goal: string, atDeploy = "",
+): void {
+  const [first, ...others] = candidates;
+  const unread = couldNotBeRead(stackTags, first.trail.urn, first.unknowns);
+  if (unread) {
+    const alsoUnread = others.length === 0 ? ""
+      : others.length === 1 ? "; the same holds for one more trail" : `; the same holds for ${others.length} more trails`;
+    reportUnknown(report, `No trail is known to ${goal}: for ${trailLabel(first.trail.name)}, ${unread}${alsoUnread}.`, first.trail.urn);
+    return;
+  }
+  const alsoUnknown = others.length === 0 ? ""
+    : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
+  reportUnknown(report,
+    `No trail is known to ${goal} at preview: ${trailLabel(first.trail.name)} depends on ${listOf(first.unknowns, 5)}, ` +
+    `unknown until deploy${alsoUnknown}. \`pulumi up\` runs this policy again with the real values${atDeploy}.`,
+    first.trail.urn);
+}
+
+/**
  * `trail "main"`: the logical name, never a property value (which could be a secret), quoted with
  * its control characters escaped, since the CLI prints the message as it is.
  */
@@ -337,17 +362,9 @@ export function objectLoggingPolicy(access: S3Access, metadata: ObjectLoggingMet
         case "compliant":
         case "no-trail":
           return;
-        case "unknown": {
-          const [first, ...others] = verdict.candidates;
-          const alsoUnknown = others.length === 0 ? ""
-            : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
-          reportUnknown(reportViolation,
-            `No trail is known to record ${events} for ${wanted} at preview: ${trailLabel(first.trail.name)} depends ` +
-            `on ${listOf(first.unknowns, 5)}, unknown until deploy${alsoUnknown}. \`pulumi up\` runs this policy again ` +
-            "with the real values.",
-            first.trail.urn);
+        case "unknown":
+          reportUndecidedStack(args.stackTags, reportViolation, verdict.candidates, `record ${events} for ${wanted}`);
           return;
-        }
         case "noncompliant": {
           const others = verdict.trailCount > 1
             ? ` None of the stack's ${verdict.trailCount} trails does; CIS asks for one logging, multi-region trail that records ${events} for ${wanted}.`

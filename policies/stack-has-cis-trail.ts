@@ -8,9 +8,9 @@
  */
 
 import { StackValidationPolicy } from "@pulumi/policy";
-import { TrailInStack, describeFixes, describeGaps, judgeStack, listOf } from "../lib/cis";
+import { TrailInStack, describeFixes, describeGaps, judgeStack } from "../lib/cis";
 import {
-  CIS_V3, TRAIL_TYPE_LIST, capitalize, cisFramework, couldNotBeRead, readConfig, readRequirements, reportConfigProblems, reportUnknown,
+  CIS_V3, TRAIL_TYPE_LIST, capitalize, cisFramework, readConfig, readRequirements, reportConfigProblems, reportUndecidedStack,
   requirementsSchema, schema, trailLabel, trailOf,
 } from "./common";
 
@@ -78,25 +78,9 @@ export const stackHasCisTrail: StackValidationPolicy = {
           "includes global service events and records all management events, read and write. If another stack " +
           "owns this account's trail, set this policy's scope to stacks-with-trails or tagged-stacks.");
         return;
-      case "unknown": {
-        const [first, ...others] = verdict.candidates;
-        const unread = couldNotBeRead(args.stackTags, first.trail.urn, first.unknowns);
-        if (unread) {
-          const alsoUnread = others.length === 0 ? ""
-            : others.length === 1 ? "; the same holds for one more trail" : `; the same holds for ${others.length} more trails`;
-          reportUnknown(reportViolation,
-            `No trail is known to meet CIS 3.1: for ${trailLabel(first.trail.name)}, ${unread}${alsoUnread}.`, first.trail.urn);
-          return;
-        }
-        const alsoUnknown = others.length === 0 ? ""
-          : others.length === 1 ? " (so does one more trail)" : ` (so do ${others.length} more trails)`;
-        reportUnknown(reportViolation,
-          `No trail is known to meet CIS 3.1 at preview: ${trailLabel(first.trail.name)} depends on ` +
-          `${listOf(first.unknowns, 5)}, unknown until deploy${alsoUnknown}. \`pulumi up\` runs this policy ` +
-          "again with the real values and blocks the update if no trail complies.",
-          first.trail.urn);
+      case "unknown":
+        reportUndecidedStack(args.stackTags, reportViolation, verdict.candidates, "meet CIS 3.1", " and blocks the update if no trail complies");
         return;
-      }
       case "noncompliant": {
         const others = verdict.trailCount > 1
           ? ` None of the stack's ${verdict.trailCount} trails complies; CIS asks for one trail that meets every requirement on its own.`

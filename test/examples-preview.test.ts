@@ -28,8 +28,8 @@ describe("examples/compliant-trail", () => {
     expect(run.text).toContain("Policies: 0 mandatory violations, 1 advisory");
   });
 
-  test("with recordS3ReadEvents (stack read-events) it records read events too: no diagnostic at all", () => {
-    const withReads = preview("compliant-trail", "--stack", "read-events");
+  test("with recordS3ReadEvents it records read events too: no diagnostic at all", () => {
+    const withReads = preview(path.join("..", "test", "fixtures", "programs", "compliant-read-events-ts"));
     expect(withReads.report.diagnostics).toEqual([]);
     expect(withReads.status).toBe(0);
   });

@@ -3,56 +3,13 @@
 // too), and exits 128 + the signal; when the command itself is killed outright, what it started ends
 // on its own. A program that never finishes meets the time limit, with the same outcome.
 import { spawn, ChildProcess } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
+
+import { alive, descendants, until } from "./process-tree";
 
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "bin", "tools", "preview", "main.js");
 const NEVER_ENDS = path.join(__dirname, "fixtures", "programs", "never-ends-js");
-
-/** Every live process descended from pid, by parent links in /proc. */
-function descendants(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z") parentOf.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent === p) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Started {
   child: ChildProcess;
@@ -76,7 +33,7 @@ async function runningPreview(args: string[] = []): Promise<Started & { started:
   const run = startPreview([...args, NEVER_ENDS]);
   const pid = run.child.pid as number;
   // The worker, the pack and the program's own process, all below the command.
-  await until("the program and the pack to start", () => run.stderr().includes("program started") && descendants(pid).length >= 3);
+  await until("the program and the pack to start", () => run.stderr().includes("program started") && descendants(pid).length >= 3, 30_000);
   return { ...run, started: descendants(pid) };
 }
 

@@ -9,59 +9,17 @@ import * as os from "os";
 import * as path from "path";
 
 import { SimulatedAws, accessKeyFor } from "../tools/account/simulated-aws";
+import { alive, descendants, until } from "./process-tree";
 
 const ROOT = path.join(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures");
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-
-/** Live processes by parent, from /proc. */
-function parents(): Map<number, number> {
-  const parentOf = new Map<number, number>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] !== "Z") parentOf.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return parentOf;
-}
-
-function descendants(pid: number): number[] {
-  const parentOf = parents();
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent === p) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  return parents().has(pid);
-}
 
 function commandLine(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
   } catch {
     return "";
-  }
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -179,7 +137,7 @@ describe.each(Object.entries(MODES))("%s through npm run", (_name, mode) => {
       await until("the command to stall with everything it starts", () => {
         const { command } = treeOf(run);
         return command !== undefined && mode.stalled(run.stderr()) && descendants(command).length >= mode.processes;
-      });
+      }, 60_000);
       return treeOf(run);
     }));
     for (const [i, [signal, who]] of ways.entries()) {

@@ -16,7 +16,7 @@ import {
   remediateResult,
   stackConfigureRequest,
 } from "./marshal";
-import { parentGuardPath, signalGroup, trackGroup } from "./process-group";
+import { guardedEnv, parentGuardPath, signalGroup, trackGroup } from "./process-group";
 import { AnalyzeResult, AnalyzerInfo, PolicyConfig, RemediateResult, Remediation, ResourceToAnalyze, StackContext } from "./types";
 
 export { reconcileConfig, secret, toStruct } from "./marshal";
@@ -289,7 +289,7 @@ export async function startPolicyPack(packDir: string, options: StartOptions = {
   // started exactly as the CLI starts it. Its own process group: stopping it stops all it started.
   const child = spawn(process.execPath, ["--require", parentGuardPath(), runPolicyPack, ENGINE_ADDRESS, "."], {
     cwd: dir,
-    env: { ...process.env, ...options.env },
+    env: guardedEnv({ ...process.env, ...options.env }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

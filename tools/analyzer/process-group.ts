@@ -63,8 +63,8 @@ function commandName(pid: number): string {
  * -c, node), npm's end counts too: a SIGKILL of npm, or a SIGTERM or SIGHUP that npm does not pass
  * on, leaves the shell waiting on this process none the wiser.
  */
-export function watchParent(gone: () => void, throughShell = false): void {
-  const parent = process.ppid;
+export function watchParent(gone: () => void, throughShell = false, expectedParent?: number): void {
+  const parent = expectedParent ?? process.ppid;
   const grandparent = parentOf(parent);
   const npm = throughShell && process.env.npm_lifecycle_event !== undefined && grandparent !== undefined
     && /^(npm|node)/.test(commandName(grandparent)) && !/^(npm|node)/.test(commandName(parent)) ? grandparent : undefined;
@@ -108,6 +108,18 @@ export function installSignalHandlers(stopped = "the program and the policy pack
   stderr.on("error", () => undefined);
   watchParent(() => stop("the process that started this command has ended", STARTER_GONE_EXIT), true);
   process.on("exit", killAllGroups);
+}
+
+/**
+ * Names, in a guarded child's environment, the process that started it: a child whose starter was
+ * killed before the guard loaded has init for a parent from the start, and would otherwise never
+ * see a change.
+ */
+export const GUARD_PARENT_ENV = "CIS_CLOUDTRAIL_GUARD_PARENT";
+
+/** The environment for a child that preloads the parent guard. */
+export function guardedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, [GUARD_PARENT_ENV]: String(process.pid) };
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as os from "os";
 import { fork } from "child_process";
 
-import { builtScript, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
+import { builtScript, guardedEnv, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
 import { PreviewError } from "./errors";
 import { loadProject, ProgramProject, ProjectOptions, SECRET_PLACEHOLDER } from "./project";
 import { WorkerJob, WorkerMessage } from "./protocol";
@@ -97,7 +97,7 @@ export function runProject(project: ProgramProject, options: RunProgramOptions =
       cwd: project.cwd,
       // The environment the Node.js language host gives a program, in preview mode.
       env: {
-        ...process.env,
+        ...guardedEnv(process.env),
         PULUMI_NODEJS_PROJECT: project.name,
         PULUMI_NODEJS_STACK: project.stack,
         PULUMI_NODEJS_ORGANIZATION: project.organization,

@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { fork } from "child_process";
 
-import { builtScript, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
+import { builtScript, guardedEnv, parentGuardPath, signalGroup, trackGroup } from "../analyzer/process-group";
 import { PreviewError } from "./errors";
 import { ProgramProject } from "./project";
 import { CheckJob, TypeCheckMessage, TypeCheckOutcome, TypeScriptError, unchanged } from "./typecheck-record";
@@ -203,6 +203,7 @@ export function startTypeCheck(project: ProgramProject, options: TypeCheckOption
   }
   const child = fork(script, [JSON.stringify(job)], {
     cwd: job.cwd,
+    env: guardedEnv(process.env),
     execArgv: ["--require", parentGuardPath()],
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     detached: true,
