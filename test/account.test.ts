@@ -16,6 +16,7 @@ import { PreviewReport } from "../tools/preview/report";
 import { StartedPack, USAGE, main, parseArgs } from "../tools/account/main";
 import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
 import { schemaErrors } from "./sarif-schema";
+import { awsEnv } from "./simulated-organization";
 
 const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "bin", "tools", "account", "main.js");
@@ -128,16 +129,7 @@ function useAccount(account: string, endpoint = sim.url): void {
   for (const k of Object.keys(process.env)) {
     if (k.startsWith("AWS_")) delete process.env[k];
   }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: accessKeyFor(account),
-    AWS_SECRET_ACCESS_KEY: "test-secret",
-    AWS_REGION: "us-east-1",
-    AWS_CONFIG_FILE: path.join(os.tmpdir(), "no-such-aws-config"),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), "no-such-aws-credentials"),
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
+  Object.assign(process.env, awsEnv(endpoint, account));
 }
 
 interface Run {
