@@ -31,7 +31,7 @@ export interface Identity {
 /** AWS's account ID: twelve digits. */
 const ACCOUNT_ID = /^\d{12}$/;
 /** AWS's region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1... */
-export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** AWS's partitions: aws, aws-cn, aws-us-gov, aws-iso-b... */
 const PARTITION = /^aws(-[a-z]+)*$/;
 

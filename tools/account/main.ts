@@ -14,7 +14,7 @@ import { statusLine } from "../preview/progress";
 import { ACCOUNT_REPORT_KEYS, PreviewReport, errorJson, exitCode, formatText, formatWarnings, reportJson, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { sarifWritten, writeSarif } from "../preview/sarif";
-import { CallBounds, DEFAULT_CALL_LIMITS, Identity, REGION_NAME, Session, awsError, isCredentialsError } from "./aws";
+import { CallBounds, DEFAULT_CALL_LIMITS, Identity, Session, awsError, isCredentialsError, isRegionName } from "./aws";
 import { Judge, judgeAccount } from "./check";
 import { Limiter } from "./limit";
 import {
@@ -145,7 +145,7 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   if (opts.help) return opts;
   for (const r of opts.regions) {
-    if (!REGION_NAME.test(r)) throw new PreviewError(`--region needs a region name such as eu-west-1, got "${r}"`);
+    if (!isRegionName(r)) throw new PreviewError(`--region needs a region name such as eu-west-1, got "${r}"`);
   }
   const concurrency = text("concurrency");
   if (concurrency !== undefined) {
