@@ -363,7 +363,7 @@ describe("stack exports", () => {
 });
 
 describe("programs", () => {
-  test("a program that writes 100 MiB to stdout: all of it forwarded to stderr, the last line whole", async () => {
+  test("a program that writes 100 MiB to stdout: all of it forwarded to stderr, the last line whole, to a slow reader", async () => {
     const child = spawn(process.execPath, [path.join(ROOT, "bin", "tools", "preview", "main.js"), path.join(PROGRAMS, "loud-js")], { cwd: ROOT });
     let bytes = 0;
     let tail = "";
@@ -371,8 +371,14 @@ describe("programs", () => {
       bytes += c.length;
       tail = (tail + c.toString("latin1")).slice(-200);
     });
+    // A reader that takes stderr only after the report is out: the command must not exit with
+    // forwarded output still queued for it.
+    child.stderr.pause();
     let stdout = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      if (stdout.includes("Policies:")) child.stderr.resume();
+    });
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(status).toBe(1);
     expect(stdout).toContain("Policies: 1 mandatory violation");

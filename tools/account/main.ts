@@ -3,7 +3,7 @@
 // could not be read and nothing read fails), 2 bad input or nothing could be read at all.
 
 import { PolicyPackClient } from "../analyzer/client";
-import { installSignalHandlers } from "../analyzer/process-group";
+import { exitWhenFlushed, installSignalHandlers } from "../analyzer/process-group";
 import { PolicyConfig } from "../analyzer/types";
 import { checkPackDir, startPack } from "../preview/analyze";
 import { readPolicyPackConfig } from "../preview/config";
@@ -428,9 +428,7 @@ export async function main(
  */
 export function runCli(argv: string[]): void {
   installSignalHandlers("the policy pack");
-  void main(argv).then((code) => {
-    process.stdout.write("", () => process.exit(code));
-  });
+  void main(argv).then(exitWhenFlushed);
 }
 
 if (require.main === module) {

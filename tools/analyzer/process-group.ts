@@ -87,6 +87,22 @@ let installed = false;
  * it (npm or its shell killed), the same, with exit 129. A process exiting for any other reason ends
  * them too.
  */
+/**
+ * Exits with `code` once everything written to stdout and stderr has been handed to them: a pipe
+ * write is asynchronous, and process.exit drops what a slow reader has not taken yet.
+ */
+export function exitWhenFlushed(code: number): void {
+  let waiting = 2;
+  const flushed = () => {
+    waiting -= 1;
+    if (waiting === 0) {
+      process.exit(code);
+    }
+  };
+  process.stdout.write("", flushed);
+  process.stderr.write("", flushed);
+}
+
 export function installSignalHandlers(stopped = "the program and the policy pack", stderr: NodeJS.WritableStream = process.stderr): void {
   if (installed) {
     return;

@@ -55,5 +55,5 @@ if (require.main === module) {
   preview.installSignalHandlers();
   preview
     .main(process.argv.slice(2))
-    .then((code) => process.stdout.write("", () => process.exit(code)));
+    .then((code) => preview.exitWhenFlushed(code));
 }

@@ -11,7 +11,7 @@ import { readPolicyPackConfig } from "./config";
 import { errorJson, exitCode, formatText, formatWarnings, PreviewReport, REPORT_KEYS, toJson, warningLines } from "./report";
 import { terminalSafe, terminalSafeLines } from "./safe-text";
 import { sarifWritten, writeSarif } from "./sarif";
-import { installSignalHandlers } from "../analyzer/process-group";
+import { exitWhenFlushed, installSignalHandlers } from "../analyzer/process-group";
 import { analysisProgress, statusLine } from "./progress";
 
 /** Every option: its value's name (none for a flag) and its help text. --help lists them from here. */
@@ -249,12 +249,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
 }
 
 // Ctrl-C, SIGTERM and SIGHUP end the program's worker and the policy pack, whole process groups.
-export { installSignalHandlers } from "../analyzer/process-group";
+export { exitWhenFlushed, installSignalHandlers } from "../analyzer/process-group";
 
 if (require.main === module) {
   installSignalHandlers();
   void main(process.argv.slice(2)).then((code) => {
     // Exit once the output is flushed; a policy pack or program never keeps the command alive.
-    process.stdout.write("", () => process.exit(code));
+    exitWhenFlushed(code);
   });
 }
