@@ -10,7 +10,7 @@ import {
 } from "../lib/cis";
 import { S3Access } from "../lib/coverage";
 import {
-  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, bucketNameOf, parseTrail, trailKindOf,
+  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, bucketNameOf, isBucketType, parseTrail, trailKindOf,
 } from "../lib/trail";
 import { UNSAFE_CHARACTERS, escapeCharacter, quoted } from "../lib/text";
 import { UNKNOWN_VALUE, UNREADABLE_TAG, Unknown, Value, unreadableProperties } from "../lib/values";
@@ -312,6 +312,8 @@ function trailsAndBuckets(resources: readonly PolicyResource[]): { trails: Trail
       trails.push({ urn: resource.urn, name: resource.name, parsed, selectorDependencies });
       continue;
     }
+    // Only a bucket's props are read: the rest of the stack stays undecoded.
+    if (!isBucketType(resource.type)) continue;
     const bucketName = bucketNameOf(resource.type, readBucketName(resource));
     if (bucketName !== undefined) buckets.push({ urn: resource.urn, name: resource.name, bucketName: bucketName ?? undefined });
   }
