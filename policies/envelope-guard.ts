@@ -78,7 +78,13 @@ export function decodedWhenRead(
     }
     return target;
   };
-  const field = (key: string | symbol) => (decoded || typeof key !== "string" ? undefined : decodeField(key));
+  // A read through the SDK's proxy asks for the value and then the descriptor: one decoding serves both.
+  const readings = new Map<string, FieldReading>();
+  const field = (key: string | symbol): FieldReading => {
+    if (decoded || typeof key !== "string") return undefined;
+    if (!readings.has(key)) readings.set(key, decodeField(key));
+    return readings.get(key);
+  };
   return new Proxy(target, {
     get: (t, key) => {
       const one = field(key);
