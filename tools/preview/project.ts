@@ -8,7 +8,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 
 import { PreviewError, errorMessage, firstLine } from "./errors";
-import { isObject } from "./resources";
+import { isObject } from "../analyzer/types";
 
 /** What the program sees in place of a secure config value: preview has no key to decrypt it. */
 export const SECRET_PLACEHOLDER = "[secret]";
