@@ -14,9 +14,9 @@ import { startPack } from "../tools/preview/analyze";
 import { previewProgram } from "../tools/preview/index";
 import { PreviewReport } from "../tools/preview/report";
 import { StartedPack, USAGE, main, parseArgs } from "../tools/account/main";
-import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
+import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../testing/simulated-aws";
 import { schemaErrors } from "./sarif-schema";
-import { awsEnv } from "./simulated-organization";
+import { awsEnv } from "../testing/simulated-organization";
 
 const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "bin", "tools", "account", "main.js");

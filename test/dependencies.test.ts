@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
-import { sourceFiles, specifiersOf } from "./source-imports";
+import { localImportsOf, sourceFiles, specifiersOf } from "./source-imports";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -77,6 +77,14 @@ describe("declared dependencies", () => {
     expect(undeclared(shippedSources(), declared(root, false))).toEqual([]);
   });
 
+  test("no shipped file, and no product tool, loads the test and bench stand-ins in testing/", () => {
+    const testing = path.join(ROOT, "testing") + path.sep;
+    const product = [...shippedSources(), ...sourceFiles(path.join(ROOT, "tools"), [path.join(ROOT, "tools", "bench")])];
+    expect(sourceFiles(path.join(ROOT, "testing")).length).toBeGreaterThan(0);
+    const loads = product.flatMap((f) => localImportsOf(f).filter((i) => i.startsWith(testing)).map((i) => `${path.relative(ROOT, f)}: ${path.relative(ROOT, i)}`));
+    expect(loads).toEqual([]);
+  });
+
   test("main, types and every export are built from those sources, not from tools/ or tests", () => {
     const root = manifest(ROOT);
     const targets = [root.main, root.types, ...Object.values(root.exports ?? {}).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)))]
@@ -90,6 +98,7 @@ describe("declared dependencies", () => {
     const root = manifest(ROOT);
     const files = [
       ...sourceFiles(path.join(ROOT, "tools")),
+      ...sourceFiles(path.join(ROOT, "testing")),
       ...sourceFiles(path.join(ROOT, "scripts")),
       ...sourceFiles(path.join(ROOT, "test"), [path.join(ROOT, "test", "fixtures")]),
       ...fs.readdirSync(ROOT).filter((f) => /\.(js|ts)$/.test(f)).map((f) => path.join(ROOT, f)),

@@ -14,7 +14,7 @@ import { NaivePack, makeNaivePack } from "./naive-pack";
 import { summarise, waitForProfile } from "./profile";
 import { median, mib, ms, percentile, ratio, table } from "./stats";
 import { StackEncoder, WireClient, decodeResult, encodeAnalyze, encodeAnalyzeStack } from "./wire";
-import { analyzeShapes, stack, stackEntries } from "./workload";
+import { analyzeShapes, stack, stackEntries } from "../../testing/workload";
 import { benchPreviewScale, PREVIEW_SIZES } from "./preview-scale";
 import { benchTypeCheck } from "./typecheck";
 
