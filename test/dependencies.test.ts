@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
-import * as ts from "typescript";
+import { localImportsOf, sourceFiles, specifiersOf } from "./source-imports";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -27,47 +27,6 @@ function packageOf(specifier: string): string | undefined {
   const parts = specifier.split("/");
   const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
   return builtinModules.includes(name) ? undefined : name;
-}
-
-/**
- * The module specifiers a file loads: imports, exports from, import types, import(), require(),
- * require.resolve(), and calls of a require made with createRequire (`createRequire(f)("x")`, or a
- * name bound to one).
- */
-function specifiersOf(fileName: string, text: string): string[] {
-  const found = new Set(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName));
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
-  const requires = new Set<string>(["require"]);
-  const isCreateRequire = (e: ts.Expression): boolean =>
-    ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "createRequire";
-  const isRequire = (e: ts.Expression): boolean =>
-    (ts.isIdentifier(e) && requires.has(e.text)) || isCreateRequire(e);
-  const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isCreateRequire(node.initializer)) {
-      requires.add(node.name.text);
-    }
-    if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0])) {
-      const callee = node.expression;
-      const resolves = ts.isPropertyAccessExpression(callee) && callee.name.text === "resolve" && isRequire(callee.expression);
-      if (isRequire(callee) || resolves) found.add(node.arguments[0].text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return [...found];
-}
-
-function sourceFiles(dir: string, skip: string[] = []): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!["node_modules", "bin"].includes(entry.name) && !skip.includes(full)) out.push(...sourceFiles(full, skip));
-    } else if (/\.(ts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-      out.push(full);
-    }
-  }
-  return out;
 }
 
 /** Where a package's types live when it has none: "@types/x", "@types/scope__x". */
@@ -118,6 +77,14 @@ describe("declared dependencies", () => {
     expect(undeclared(shippedSources(), declared(root, false))).toEqual([]);
   });
 
+  test("no shipped file, and no product tool, loads the test and bench stand-ins in testing/", () => {
+    const testing = path.join(ROOT, "testing") + path.sep;
+    const product = [...shippedSources(), ...sourceFiles(path.join(ROOT, "tools"), [path.join(ROOT, "tools", "bench")])];
+    expect(sourceFiles(path.join(ROOT, "testing")).length).toBeGreaterThan(0);
+    const loads = product.flatMap((f) => localImportsOf(f).filter((i) => i.startsWith(testing)).map((i) => `${path.relative(ROOT, f)}: ${path.relative(ROOT, i)}`));
+    expect(loads).toEqual([]);
+  });
+
   test("main, types and every export are built from those sources, not from tools/ or tests", () => {
     const root = manifest(ROOT);
     const targets = [root.main, root.types, ...Object.values(root.exports ?? {}).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)))]
@@ -131,6 +98,7 @@ describe("declared dependencies", () => {
     const root = manifest(ROOT);
     const files = [
       ...sourceFiles(path.join(ROOT, "tools")),
+      ...sourceFiles(path.join(ROOT, "testing")),
       ...sourceFiles(path.join(ROOT, "scripts")),
       ...sourceFiles(path.join(ROOT, "test"), [path.join(ROOT, "test", "fixtures")]),
       ...fs.readdirSync(ROOT).filter((f) => /\.(js|ts)$/.test(f)).map((f) => path.join(ROOT, f)),

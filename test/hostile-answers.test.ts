@@ -12,7 +12,7 @@ import type { Log } from "sarif";
 
 import { MAX_RESPONSE_BYTES } from "../tools/account/aws";
 import { DEFAULT_MAX_ACCOUNTS, SKIPPED_SAMPLE } from "../tools/account/organization";
-import { SimAccount, SimCall, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
+import { SimAccount, SimCall, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../testing/simulated-aws";
 import { PreviewReport } from "../tools/preview/report";
 import { MAX_STATE_BYTES } from "../tools/preview/state";
 import { ROOT, preview, runCli } from "./run-cli";

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { SimulatedAws, accessKeyFor } from "../tools/account/simulated-aws";
+import { SimulatedAws, accessKeyFor } from "../testing/simulated-aws";
 import { alive, descendants, until } from "./process-tree";
 
 const ROOT = path.join(__dirname, "..");

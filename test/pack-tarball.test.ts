@@ -212,11 +212,11 @@ describe("the published tarball", () => {
     expect(files).toEqual(expect.arrayContaining(docs));
   });
 
-  test("leaves out tests, examples, tools, sources, lockfiles and build state", () => {
+  test("leaves out tests, the test and bench stand-ins, examples, tools, sources, lockfiles and build state", () => {
     const files = packed.files.map((f) => f.path);
     const unwanted = files.filter(
       (f) =>
-        /^(test|examples|tools|bin\/tools|node_modules|docs|\.github|\.ci)\//.test(f) ||
+        /^(test|testing|examples|tools|bin\/tools|bin\/testing|node_modules|docs|\.github|\.ci)\//.test(f) ||
         (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
         /(^|\/)(tsconfig[^/]*\.json|package-lock\.json|\.tsbuildinfo|jest\.config\.js|eslint\.config\.js)$/.test(f),
     );

@@ -11,13 +11,17 @@ import { PREVIEW_MAIN, runCli } from "./run-cli";
 
 const ROOT = path.join(__dirname, "..");
 
-const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+const README = read("README.md");
+/** The full option reference, linked from the README's policy table. */
+const POLICIES_DOC = read("docs/policies.md");
+const PREVIEW_DOC = read("docs/offline-preview.md");
 
 /** Rows of the first table after a heading, as arrays of trimmed cells. */
-function tableAfter(heading: string): string[][] {
-  const start = README.indexOf(`${heading}\n`);
+function tableAfter(heading: string, text = README): string[][] {
+  const start = text.indexOf(`${heading}\n`);
   if (start < 0) return [];
-  const lines = README.slice(start).split("\n").slice(1);
+  const lines = text.slice(start).split("\n").slice(1);
   const next = lines.findIndex((l) => l.startsWith("#"));
   return lines.slice(0, next < 0 ? undefined : next)
     .filter((l) => l.startsWith("|") && !/^\|\s*-/.test(l))
@@ -40,8 +44,23 @@ describe("README", () => {
     }
   });
 
-  test.each(policies.map((p) => [p.name, p] as const))("documents every option of %s with its default", (name, policy) => {
-    const rows = tableAfter(`### \`${name}\``);
+  test("links each doc page it moved out, and every relative link of the README and docs/ resolves", () => {
+    for (const doc of ["policies", "offline-preview", "account-check", "performance", "architecture", "development", "publishing", "library"]) {
+      expect(README).toContain(`](docs/${doc}.md)`);
+    }
+    const pages = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)];
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const [, target] of read(page).matchAll(/\]\(([^)#\s]+)(#[^)\s]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        if (!fs.existsSync(path.join(ROOT, path.dirname(page), target))) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  test.each(policies.map((p) => [p.name, p] as const))("docs/policies.md documents every option of %s with its default", (name, policy) => {
+    const rows = tableAfter(`## \`${name}\``, POLICIES_DOC);
     const properties = policy.configSchema?.properties ?? {};
     expect(rows.map((r) => unquote(r[0])).sort()).toEqual(Object.keys(properties).sort());
     for (const [option, , defaultCell] of rows) {
@@ -125,7 +144,7 @@ describe("README claims checked against a real run", () => {
   });
 
   test("the export versions accepted are those the reader accepts", () => {
-    const claim = /deployment versions (\d) to (\d)/.exec(README);
+    const claim = /deployment versions (\d) to (\d)/.exec(PREVIEW_DOC);
     expect(claim).not.toBeNull();
     const [low, high] = [Number(claim?.[1]), Number(claim?.[2])];
     const read = (version: number) => () => parseStateExport(JSON.stringify({ version, deployment: { resources: [] } }), "x.json");

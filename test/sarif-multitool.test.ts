@@ -11,10 +11,10 @@ import { pathToFileURL } from "url";
 import type { Log, Result } from "sarif";
 import multitoolBinary from "@microsoft/sarif-multitool";
 
-import { SimulatedAws } from "../tools/account/simulated-aws";
+import { SimulatedAws } from "../testing/simulated-aws";
 import { CliResult, ROOT, preview, runCli } from "./run-cli";
 import { schemaErrors } from "./sarif-schema";
-import { MANAGEMENT, ORGANIZATION_ID, Verdict, accountId, awsEnv, organization, verdictOf } from "./simulated-organization";
+import { MANAGEMENT, ORGANIZATION_ID, Verdict, accountId, awsEnv, organization, verdictOf } from "../testing/simulated-organization";
 
 const CHECK_ACCOUNT = path.join(ROOT, "bin", "tools", "account", "main.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sarif-multitool-test-"));

@@ -6,6 +6,11 @@ export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disable
 // shared with the pack).
 export { UNKNOWN_VALUE as UNKNOWN, SIG_KEY, SECRET_SIG, OUTPUT_SIG, RESOURCE_SIG, ASSET_SIG, ARCHIVE_SIG } from "../../lib/values";
 
+/** A plain JSON object: not null, not a list. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 export interface ProviderResource {
   type: string;
   name: string;

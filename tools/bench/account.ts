@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../account/simulated-aws";
+import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../../testing/simulated-aws";
 import { mib, ms, ratio, table } from "./stats";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");

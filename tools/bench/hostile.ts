@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as http from "http";
 import * as path from "path";
 
-import { SimCall, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../account/simulated-aws";
+import { SimCall, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../../testing/simulated-aws";
 import { childrenOf, peakKb } from "./account";
 import { mib, ms, ratio, table } from "./stats";
 

@@ -42,7 +42,7 @@ export function createMocks(context: MockContext) {
     call(args: MockCallArgs): Record<string, unknown> {
       return answerInvoke(args.token, args.inputs ?? {}, regionFor(context, args.provider, args.inputs));
     },
-    // Applied where registrations are recorded (worker.ts), before the mocks see the inputs.
+    // Applied where registrations are recorded (worker/monitor.ts), before the mocks see the inputs.
     registerTransform(transform: unknown): void {
       context.stackTransforms.push(transform);
     },

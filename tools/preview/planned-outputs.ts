@@ -8,8 +8,7 @@
 //   preview=true returns the planned state: the checked inputs, and unknown for every computed
 //   attribute the program did not set (pulumi-terraform-bridge pkg/tfbridge/provider.go, Check and Create).
 
-import { SIG_KEY, UNKNOWN } from "../analyzer/types";
-import { isObject } from "./resources";
+import { SIG_KEY, UNKNOWN, isObject } from "../analyzer/types";
 import { TypeProperties } from "./protocol";
 
 /** A Terraform schema's defaults for one resource type: top-level values and per-item values of list blocks. */

@@ -36,7 +36,7 @@ const OUTPUT_GRACE_MS = 2000;
 
 /** The compiled worker: next to this file when running from bin/, else in bin/ of the source tree. */
 export function workerPath(): string {
-  const found = builtScript("preview", "worker.js");
+  const found = builtScript("preview", "worker/main.js");
   if (!found) {
     throw new PreviewError("the preview tool is not built: run npm run build");
   }

@@ -1,7 +1,7 @@
 // The resources a preview hands to the policy pack, whether they come from a program run under mocks
 // or from a stack export, and how the engine would present each one to the Analyzer.
 
-import { ProviderResource, RESOURCE_SIG, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { ProviderResource, RESOURCE_SIG, ResourceToAnalyze, SECRET_SIG, SIG_KEY, UNKNOWN, isObject } from "../analyzer/types";
 import { checkedInputs, plannedOutputs } from "./planned-outputs";
 import { Registration, SourceLocation, TypeProperties } from "./protocol";
 
@@ -66,11 +66,6 @@ export function rootStackUrn(stack: string, project: string): string {
 
 export function isProviderType(type: string): boolean {
   return type.startsWith("pulumi:providers:");
-}
-
-/** A plain JSON object: not null, not a list. */
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { UNSAFE_CHARACTERS, UNSAFE_IN_JSON, escapeCharacter } from "../../lib/text";
 import { decodePlaintext } from "../../lib/values";
 import { SECRET_SIG, SIG_KEY } from "../analyzer/types";
-import { isObject } from "./resources";
+import { isObject } from "../analyzer/types";
 
 /** What a secret becomes in output, as in `pulumi preview --json` and `pulumi stack export`. */
 export const REDACTED = "[secret]";

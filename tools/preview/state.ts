@@ -6,10 +6,10 @@
 
 import * as fs from "fs";
 
-import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_SIG, ProviderResource, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN } from "../analyzer/types";
+import { ARCHIVE_SIG, ASSET_SIG, OUTPUT_SIG, ProviderResource, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, isObject } from "../analyzer/types";
 import { decodePlaintext } from "../../lib/values";
 import { PreviewError, errorMessage, firstLine, jsonErrorAt } from "./errors";
-import { engineProperties, isObject, isProviderType, parseUrn, PreviewResource } from "./resources";
+import { engineProperties, isProviderType, parseUrn, PreviewResource } from "./resources";
 
 export interface StateRun {
   file: string;

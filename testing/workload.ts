@@ -1,5 +1,5 @@
 // Inputs for the benchmark: trails of the shapes the pack must judge, and stacks of realistic size.
-import { ResourceToAnalyze, UNKNOWN } from "../analyzer/types";
+import { ResourceToAnalyze, UNKNOWN } from "../tools/analyzer/types";
 
 const STACK_URN = "urn:pulumi:prod::platform::pulumi:pulumi:Stack::platform-prod";
 const PROVIDER_URN = "urn:pulumi:prod::platform::pulumi:providers:aws::default_7_0_0";

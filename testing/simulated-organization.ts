@@ -3,7 +3,7 @@
 import * as os from "os";
 import * as path from "path";
 
-import { SimAccount, SimWorld, accessKeyFor, simTrail } from "../tools/account/simulated-aws";
+import { SimAccount, SimWorld, accessKeyFor, simTrail } from "./simulated-aws";
 
 export const MANAGEMENT = "500000000000";
 export const ORGANIZATION_ID = "o-testorg0001";
