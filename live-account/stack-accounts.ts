@@ -7,7 +7,7 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 
-import { AccountInputError, CallBounds, Credentials, FALLBACK_REGION, answerLimitPlugin, awsError, isAccountId } from "./bounds";
+import { CallBounds, Credentials, FALLBACK_REGION, answerLimitPlugin, awsError, isAccountId } from "./bounds";
 import { AccountClients } from "./clients";
 import { Limiter, untilAborted } from "./limit";
 import { AccountTarget, roleAccount, targetKey } from "./targets";
@@ -78,9 +78,9 @@ async function read(target: AccountTarget, limits: LiveLimits): Promise<LiveAcco
   const attemptMs = Math.min(ATTEMPT_MS, limits.totalMs);
   const bounds = new CallBounds({ connectMs: Math.min(CONNECT_MS, attemptMs), answerMs: attemptMs }, limits.option);
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(new AccountInputError(
+  const timer = setTimeout(() => stop.abort(Object.assign(new Error(
     `no answer within ${limits.totalMs / 1000}s, the limit for reading the account (${limits.option}); ` +
-    `${bounds.answered} AWS calls answered, ${bounds.pending.size} outstanding`)), limits.totalMs);
+    `${bounds.answered} AWS calls answered, ${bounds.pending.size} outstanding`), { name: "TimeoutError" })), limits.totalMs);
   const read: TrailsRead = { trails: [], faults: [], listed: false, calls: 0 };
   const region = target.region ?? await configuredRegion(target.profile);
   const credentials = credentialsOf(target, region, bounds);

@@ -107,15 +107,35 @@ describe("declared dependencies", () => {
     expect(packages).toEqual(["@scope/pkg-b", "pkg-a", "pkg-c", "pkg-d", "pkg-e", "pkg-f", "pkg-g", "pkg-h", "pkg-i"]);
   });
 
-  /** The sources of what the package ships: the pack's entry, the library's, the policies and lib/. */
+  /** The folders the package ships, beside the pack's and the library's entries. */
+  const SHIPPED_DIRS = ["policies", "lib", "live-account"];
+  /** The sources of what the package ships: the pack's entry, the library's, the policies, lib/ and the live-account reader. */
   const shippedSources = () => [
     path.join(ROOT, "index.ts"), path.join(ROOT, "library.ts"),
-    ...sourceFiles(path.join(ROOT, "policies")), ...sourceFiles(path.join(ROOT, "lib")),
+    ...SHIPPED_DIRS.flatMap((dir) => sourceFiles(path.join(ROOT, dir))),
   ];
 
   test("the files the pack and the library ship load only its dependencies", () => {
     const root = manifest(ROOT);
     expect(undeclared(shippedSources(), declared(root, false))).toEqual([]);
+  });
+
+  test("the files the pack ships load no file it does not ship: no tool, test or bench infrastructure", () => {
+    const shipped = new Set(shippedSources());
+    const outside: string[] = [];
+    for (const file of shipped) {
+      for (const specifier of specifiersOf(file, fs.readFileSync(file, "utf8")).filter((s) => s.startsWith("."))) {
+        const target = path.resolve(path.dirname(file), specifier);
+        if (![".ts", "/index.ts"].some((ext) => shipped.has(target + ext))) outside.push(`${path.relative(ROOT, file)}: ${specifier}`);
+      }
+    }
+    expect(shipped.size).toBeGreaterThan(20);
+    expect(outside).toEqual([]);
+  });
+
+  test("every shipped folder is in package.json's files", () => {
+    const files = (manifest(ROOT) as Manifest & { files: string[] }).files;
+    expect(SHIPPED_DIRS.filter((dir) => !files.includes(`bin/${dir}/**/*.js`) || !files.includes(`bin/${dir}/**/*.d.ts`))).toEqual([]);
   });
 
   test("main, types and every export are built from those sources, not from tools/ or tests", () => {
