@@ -133,6 +133,42 @@ describe("declared dependencies", () => {
     expect(outside).toEqual([]);
   });
 
+  /** What a file loads as soon as it is loaded: its value imports and re-exports, not `import type` nor `import()`. */
+  function eagerSpecifiers(file: string): string[] {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const out: string[] = [];
+    for (const statement of source.statements) {
+      if (ts.isImportDeclaration(statement) && !statement.importClause?.isTypeOnly && ts.isStringLiteral(statement.moduleSpecifier)) {
+        out.push(statement.moduleSpecifier.text);
+      } else if (ts.isExportDeclaration(statement) && !statement.isTypeOnly && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
+        out.push(statement.moduleSpecifier.text);
+      }
+    }
+    return out;
+  }
+
+  test("the pack's start loads no AWS SDK: the live-account reader is loaded only when liveAccount is on", () => {
+    const loaded = new Set<string>();
+    const sdk: string[] = [];
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const specifier of eagerSpecifiers(file)) {
+        if (specifier.startsWith(".")) {
+          const target = path.resolve(path.dirname(file), specifier);
+          const next = [`${target}.ts`, path.join(target, "index.ts")].find((f) => fs.existsSync(f));
+          if (next) visit(next);
+        } else if (specifier.startsWith("@aws-sdk/")) {
+          sdk.push(`${path.relative(ROOT, file)}: ${specifier}`);
+        }
+      }
+    };
+    visit(path.join(ROOT, "index.ts"));
+    expect(loaded.has(path.join(ROOT, "policies", "stack-has-cis-trail.ts"))).toBe(true);
+    expect([...loaded].filter((f) => f.includes(`${path.sep}live-account`))).toEqual([]);
+    expect(sdk).toEqual([]);
+  });
+
   test("every shipped folder is in package.json's files", () => {
     const files = (manifest(ROOT) as Manifest & { files: string[] }).files;
     expect(SHIPPED_DIRS.filter((dir) => !files.includes(`bin/${dir}/**/*.js`) || !files.includes(`bin/${dir}/**/*.d.ts`))).toEqual([]);
