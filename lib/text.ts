@@ -32,3 +32,23 @@ export function listOf(items: readonly string[], most = items.length): string {
   if (shown.length <= 1) return shown.join("");
   return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
 }
+
+/** File content or an answer for an error message: escaped, quoted, and at most `max` characters of it. */
+export function quoteExcerpt(text: string, max = 40): string {
+  const chars = Array.from(text);
+  const shown = chars.slice(0, max).join("");
+  return `"${shown.replace(UNSAFE_CHARACTERS, escapeCharacter)}"${chars.length > max ? "..." : ""}`;
+}
+
+/** The first line of an error's message, for one-line reports. */
+export function firstLine(message: string): string {
+  const line = message.split(/\r?\n/).find((l) => l.trim() !== "");
+  return (line ?? message).trim();
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    return err.message;
+  }
+  return String(err);
+}

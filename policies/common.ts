@@ -2,16 +2,10 @@
 // reading each policy's configuration with its defaults.
 
 import {
-  PolicyComplianceFramework, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs,
-  StackValidationPolicy, UnknownValueError,
+  PolicyComplianceFramework, PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs, UnknownValueError,
 } from "@pulumi/policy";
-import {
-  BucketInStack, ObjectScope, Requirements, TrailInStack, describeFixes, describeGaps, judgeObjectLogging, listOf,
-} from "../lib/cis";
-import { S3Access } from "../lib/coverage";
-import {
-  ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, bucketNameOf, isBucketType, parseTrail, trailKindOf,
-} from "../lib/trail";
+import { Requirements, TrailInStack, listOf } from "../lib/cis";
+import { ExcludableSource, MANAGEMENT_SOURCES_AWS_CAN_EXCLUDE, ParsedTrail, TRAIL_TYPES, Trail, parseTrail, trailKindOf } from "../lib/trail";
 import { UNSAFE_CHARACTERS, escapeCharacter, quoted } from "../lib/text";
 import { UNKNOWN_VALUE, UNREADABLE_TAG, Unknown, Value, unreadableProperties } from "../lib/values";
 import { proxyTarget, reportAdvisory } from "./sdk-internals";
@@ -94,7 +88,12 @@ export function reportUnknown(report: ReportViolation, message: string, urn?: st
  */
 export function couldNotBeRead(stackTags: ReadonlyMap<string, string>, urn: string, paths: readonly string[]): string | undefined {
   const reasons = unreadableProperties(stackTags.get(UNREADABLE_TAG), urn);
-  if (!reasons || paths.length === 0) return undefined;
+  return reasons ? describeUnread(reasons, paths) : undefined;
+}
+
+/** "eventSelectors could not be read (AccessDeniedException: ...)", from each property's reason; undefined unless every path has one. */
+export function describeUnread(reasons: Readonly<Record<string, unknown>>, paths: readonly string[]): string | undefined {
+  if (paths.length === 0) return undefined;
   const byReason = new Map<string, string[]>();
   for (const path of paths) {
     const why = reasons[path.split(/[.[]/)[0]];
@@ -177,6 +176,7 @@ export interface ConfigReader {
   strings(key: string, fallback: string[], allowed?: readonly string[]): string[];
   choice<T extends string>(key: string, fallback: T, allowed: readonly T[]): T;
   string(key: string, fallback: string): string;
+  number(key: string, fallback: number, min: number, max: number): number;
 }
 
 /** Reads options, applying the schema defaults the CLI fills only when a config is given. */
@@ -214,6 +214,13 @@ export function readConfig(args: { getConfig<T extends object>(): T }): ConfigRe
       if (value === undefined || value === null) return fallback;
       if (typeof value === "string" && value.length > 0) return value;
       problems.push(`config option ${key} must be a non-empty string`);
+      return fallback;
+    },
+    number(key, fallback, min, max) {
+      const value = get(key);
+      if (value === undefined || value === null) return fallback;
+      if (typeof value === "number" && value >= min && value <= max) return value;
+      problems.push(`config option ${key} must be a number from ${min} to ${max}`);
       return fallback;
     },
   };
@@ -286,97 +293,4 @@ export function isSet(value: Value<string> | undefined): boolean {
 
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-// ---- S3 object-level logging: the body both policies share ----
-
-export const OBJECT_LOGGING_SCOPES: readonly ObjectScope[] = ["all-buckets", "declared-buckets"];
-
-/** Where a stack without a trail is judged: the policies say so when they do not apply. */
-export const NO_TRAIL_FOR_OBJECTS =
-  "the stack declares no CloudTrail trail; S3 object-level logging is judged on the stack that declares the " +
-  "account's trail, or on the live account with the pack's check-account command";
-export const NO_BUCKET_DECLARED = "the stack declares no S3 bucket, and the policy's scope is declared-buckets";
-
-type ObjectLoggingMetadata = Omit<StackValidationPolicy, "validateStack" | "configSchema" | "enforcementLevel">;
-
-/** The stack's trails with what their selectors depend on, and its general purpose buckets. */
-function trailsAndBuckets(resources: readonly PolicyResource[]): { trails: TrailInStack[]; buckets: BucketInStack[] } {
-  const trails: TrailInStack[] = [];
-  const buckets: BucketInStack[] = [];
-  for (const resource of resources) {
-    const parsed = trailOf(resource.type, resource.props);
-    if (parsed) {
-      const deps = resource.propertyDependencies ?? {};
-      const selectorDependencies = [...(deps.eventSelectors ?? []), ...(deps.advancedEventSelectors ?? [])].map((r) => r.urn);
-      trails.push({ urn: resource.urn, name: resource.name, parsed, selectorDependencies });
-      continue;
-    }
-    // Only a bucket's props are read: the rest of the stack stays undecoded.
-    if (!isBucketType(resource.type)) continue;
-    const bucketName = bucketNameOf(resource.type, readBucketName(resource));
-    if (bucketName !== undefined) buckets.push({ urn: resource.urn, name: resource.name, bucketName: bucketName ?? undefined });
-  }
-  return { trails, buckets };
-}
-
-/** Only the name properties of a bucket, read from the proxy's target: a bucket's other props are never copied. */
-function readBucketName(resource: PolicyResource): Record<string, unknown> {
-  const source = (proxyTarget(resource.props) ?? resource.props) as Record<string, unknown>;
-  const read = (key: string): unknown => {
-    try {
-      return plainProps(source[key]);
-    } catch {
-      return UNKNOWN_VALUE; // the proxy itself throws on an unknown value
-    }
-  };
-  return { bucket: read("bucket"), bucketName: read("bucketName") };
-}
-
-/**
- * A stack policy asking for one logging, multi-region trail that records the S3 object-level
- * events of one access for every current and future bucket (or, with scope declared-buckets, for
- * each bucket the stack declares), naming what the closest trail misses.
- */
-export function objectLoggingPolicy(access: S3Access, metadata: ObjectLoggingMetadata): StackValidationPolicy {
-  const events = `S3 object-level ${access} events`;
-  return {
-    ...metadata,
-    enforcementLevel: "advisory",
-    configSchema: schema({
-      scope: {
-        type: "string",
-        enum: [...OBJECT_LOGGING_SCOPES],
-        default: "all-buckets",
-        description: `Which buckets a trail must record ${events} for: all-buckets (every current and future bucket, as CIS asks); declared-buckets (each bucket the stack declares).`,
-      },
-    }),
-    validateStack: (args, reportViolation) => {
-      const config = readConfig(args);
-      const scope = config.choice("scope", "all-buckets", OBJECT_LOGGING_SCOPES);
-      if (reportConfigProblems(config, reportViolation)) return;
-      const { trails, buckets } = trailsAndBuckets(args.resources);
-      if (trails.length === 0) args.notApplicable(NO_TRAIL_FOR_OBJECTS);
-      if (scope === "declared-buckets" && buckets.length === 0) args.notApplicable(NO_BUCKET_DECLARED);
-      const verdict = judgeObjectLogging(trails, access, scope, buckets);
-      const wanted = scope === "declared-buckets" ? "each bucket the stack declares" : "every bucket";
-      switch (verdict.status) {
-        case "compliant":
-        case "no-trail":
-          return;
-        case "unknown":
-          reportUndecidedStack(args.stackTags, reportViolation, verdict.candidates, `record ${events} for ${wanted}`);
-          return;
-        case "noncompliant": {
-          const others = verdict.trailCount > 1
-            ? ` None of the stack's ${verdict.trailCount} trails does; CIS asks for one logging, multi-region trail that records ${events} for ${wanted}.`
-            : "";
-          reportViolation(
-            `${capitalize(trailLabel(verdict.closest.name))} ${describeGaps(verdict.gaps)}.${others} ` +
-            `To fix: ${describeFixes(verdict.gaps)}.`,
-            verdict.closest.urn);
-        }
-      }
-    },
-  };
 }

@@ -7,7 +7,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-cloudtrail-logging-for-s3.html
  */
 
-import { CIS_V3, cisFramework, objectLoggingPolicy } from "./common";
+import { CIS_V3, cisFramework } from "./common";
+import { objectLoggingPolicy } from "./object-logging";
 
 export const s3ObjectWriteEvents = objectLoggingPolicy("write", {
   name: "aws-cloudtrail-s3-object-write-events",

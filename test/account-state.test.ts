@@ -1,7 +1,7 @@
 // A live trail as the classic provider reads it back (terraform-provider-aws aws_cloudtrail read:
 // DescribeTrails, GetTrailStatus, GetEventSelectors), and what could not be read left unknown.
 import { UNKNOWN } from "../tools/analyzer/types";
-import { advancedEventSelectorsState, eventSelectorsState, trailInputs, trailState } from "../tools/account/state";
+import { advancedEventSelectorsState, eventSelectorsState, trailInputs, trailState } from "../live-account/state";
 
 const TRAIL = {
   Name: "main",

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
+import * as ts from "typescript";
 import { localImportsOf, sourceFiles, specifiersOf } from "./source-imports";
 
 const ROOT = path.join(__dirname, "..");
@@ -66,10 +67,12 @@ describe("declared dependencies", () => {
     expect(packages).toEqual(["@scope/pkg-b", "pkg-a", "pkg-c", "pkg-d", "pkg-e", "pkg-f", "pkg-g", "pkg-h", "pkg-i"]);
   });
 
-  /** The sources of what the package ships: the pack's entry, the library's, the policies and lib/. */
+  /** The folders the package ships, beside the pack's and the library's entries. */
+  const SHIPPED_DIRS = ["policies", "lib", "live-account"];
+  /** The sources of what the package ships: the pack's entry, the library's, the policies, lib/ and the live-account reader. */
   const shippedSources = () => [
     path.join(ROOT, "index.ts"), path.join(ROOT, "library.ts"),
-    ...sourceFiles(path.join(ROOT, "policies")), ...sourceFiles(path.join(ROOT, "lib")),
+    ...SHIPPED_DIRS.flatMap((dir) => sourceFiles(path.join(ROOT, dir))),
   ];
 
   test("the files the pack and the library ship load only its dependencies", () => {
@@ -83,6 +86,60 @@ describe("declared dependencies", () => {
     expect(sourceFiles(path.join(ROOT, "testing")).length).toBeGreaterThan(0);
     const loads = product.flatMap((f) => localImportsOf(f).filter((i) => i.startsWith(testing)).map((i) => `${path.relative(ROOT, f)}: ${path.relative(ROOT, i)}`));
     expect(loads).toEqual([]);
+  });
+
+  test("the files the pack ships load no file it does not ship: no tool, test or bench infrastructure", () => {
+    const shipped = new Set(shippedSources());
+    const outside: string[] = [];
+    for (const file of shipped) {
+      for (const specifier of specifiersOf(file, fs.readFileSync(file, "utf8")).filter((s) => s.startsWith("."))) {
+        const target = path.resolve(path.dirname(file), specifier);
+        if (![".ts", "/index.ts"].some((ext) => shipped.has(target + ext))) outside.push(`${path.relative(ROOT, file)}: ${specifier}`);
+      }
+    }
+    expect(shipped.size).toBeGreaterThan(20);
+    expect(outside).toEqual([]);
+  });
+
+  /** What a file loads as soon as it is loaded: its value imports and re-exports, not `import type` nor `import()`. */
+  function eagerSpecifiers(file: string): string[] {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const out: string[] = [];
+    for (const statement of source.statements) {
+      if (ts.isImportDeclaration(statement) && !statement.importClause?.isTypeOnly && ts.isStringLiteral(statement.moduleSpecifier)) {
+        out.push(statement.moduleSpecifier.text);
+      } else if (ts.isExportDeclaration(statement) && !statement.isTypeOnly && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
+        out.push(statement.moduleSpecifier.text);
+      }
+    }
+    return out;
+  }
+
+  test("the pack's start loads no AWS SDK: the live-account reader is loaded only when liveAccount is on", () => {
+    const loaded = new Set<string>();
+    const sdk: string[] = [];
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const specifier of eagerSpecifiers(file)) {
+        if (specifier.startsWith(".")) {
+          const target = path.resolve(path.dirname(file), specifier);
+          const next = [`${target}.ts`, path.join(target, "index.ts")].find((f) => fs.existsSync(f));
+          if (next) visit(next);
+        } else if (specifier.startsWith("@aws-sdk/")) {
+          sdk.push(`${path.relative(ROOT, file)}: ${specifier}`);
+        }
+      }
+    };
+    visit(path.join(ROOT, "index.ts"));
+    expect(loaded.has(path.join(ROOT, "policies", "stack-has-cis-trail.ts"))).toBe(true);
+    expect([...loaded].filter((f) => f.includes(`${path.sep}live-account`))).toEqual([]);
+    expect(sdk).toEqual([]);
+  });
+
+  test("every shipped folder is in package.json's files", () => {
+    const files = (manifest(ROOT) as Manifest & { files: string[] }).files;
+    expect(SHIPPED_DIRS.filter((dir) => !files.includes(`bin/${dir}/**/*.js`) || !files.includes(`bin/${dir}/**/*.d.ts`))).toEqual([]);
   });
 
   test("main, types and every export are built from those sources, not from tools/ or tests", () => {

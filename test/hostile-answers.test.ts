@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Log } from "sarif";
 
-import { MAX_RESPONSE_BYTES } from "../tools/account/aws";
+import { MAX_RESPONSE_BYTES } from "../live-account/bounds";
 import { DEFAULT_MAX_ACCOUNTS, SKIPPED_SAMPLE } from "../tools/account/organization";
 import { SimAccount, SimCall, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../testing/simulated-aws";
 import { PreviewReport } from "../tools/preview/report";

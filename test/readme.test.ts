@@ -131,7 +131,7 @@ describe("README claims checked against a real run", () => {
   });
 
   test("the tarball size is npm pack's, within 10%", () => {
-    const claim = /The published tarball holds only the built pack and library \(about (\d+) kB\)/.exec(README);
+    const claim = /The published tarball holds only the built pack and library \(about (\d+) kB/.exec(README);
     expect(claim).not.toBeNull();
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) {

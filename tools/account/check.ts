@@ -9,9 +9,9 @@ import { PolicyConfig } from "../analyzer/types";
 import { analyzeWith } from "../preview/analyze";
 import { AccountSource, PreviewReport, buildReport } from "../preview/report";
 import { PreviewResource } from "../preview/resources";
-import { Limiter } from "./limit";
+import { Limiter } from "../../live-account/limit";
+import { trailInputs } from "../../live-account/state";
 import { AccountRead } from "./read";
-import { trailInputs } from "./state";
 
 /** The project an account's resources belong to in their URNs; the stack is the account ID. */
 export const ACCOUNT_PROJECT = "aws-account";

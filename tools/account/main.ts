@@ -10,16 +10,17 @@ import { readPolicyPackConfig } from "../preview/config";
 import { CliOption, optionsHelp, parseStrict, wantsJson } from "../preview/cli-options";
 import { PreviewError, errorMessage, firstLine } from "../preview/errors";
 import { defaultPackDir } from "../preview/index";
-import { statusLine } from "../preview/progress";
-import { ACCOUNT_REPORT_KEYS, PreviewReport, errorJson, exitCode, formatText, formatWarnings, reportJson, toJson } from "../preview/report";
+import { ACCOUNT_REPORT_KEYS, errorJson, exitCode, formatText, formatWarnings, toJson } from "../preview/report";
 import { safeJson, terminalSafe } from "../preview/safe-text";
 import { sarifWritten, writeSarif } from "../preview/sarif";
-import { CallBounds, DEFAULT_CALL_LIMITS, Identity, Session, awsError, isCredentialsError, isRegionName } from "./aws";
+import { AccountInputError, CallBounds, DEFAULT_CALL_LIMITS, awsError, isCredentialsError, isRegionName } from "../../live-account/bounds";
+import { Identity, Session } from "../../live-account/clients";
+import { Limiter, untilAborted } from "../../live-account/limit";
 import { Judge, judgeAccount } from "./check";
-import { Limiter } from "./limit";
 import {
-  ACCOUNT_RESULT_KEYS, AccountResult, DEFAULT_MAX_ACCOUNTS, OrganizationSummary, SKIPPED_SAMPLE, checkOrganization, organizationExitCode,
+  ACCOUNT_RESULT_KEYS, DEFAULT_MAX_ACCOUNTS, OrganizationSummary, checkOrganization, organizationExitCode,
 } from "./organization";
+import { accountLabel, progressLine, resultJson, summaryText, waitingLine } from "./output";
 import { OrganizationSarifWriter } from "./sarif";
 import { readAccount } from "./read";
 
@@ -183,76 +184,12 @@ async function callerIdentity(session: Session): Promise<Identity> {
   try {
     return await session.identity();
   } catch (err) {
-    if (err instanceof PreviewError) throw err;
+    if (err instanceof AccountInputError) throw new PreviewError(err.message);
     if (isCredentialsError(err)) {
       throw new PreviewError(`no AWS credentials: ${awsError(err)} (set AWS_PROFILE, use --profile, or run aws sso login)`);
     }
     throw new PreviewError(`cannot identify the caller (sts:GetCallerIdentity): ${awsError(err)}`);
   }
-}
-
-/** Calls waiting longer than this show on the progress line. */
-const SHOW_WAITS_AFTER_MS = 2000;
-
-/**
- * While AWS calls are outstanding: "Waiting for AWS: 2 calls outstanding, the oldest CloudTrail
- * DescribeTrails in eu-west-3 for 12s (40 answered)", on a terminal in place, elsewhere once and
- * then at most every 5 s.
- */
-function waitingLine(stream: NodeJS.WriteStream, bounds: CallBounds): { done(): void } {
-  const status = statusLine(stream);
-  const started = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const oldest = [...bounds.pending].sort((a, b) => a.since - b.since)[0];
-    if (!oldest || now - oldest.since < SHOW_WAITS_AFTER_MS) return;
-    const n = bounds.pending.size;
-    status.update(`Waiting for AWS: ${n} ${n === 1 ? "call" : "calls"} outstanding, the oldest ${oldest.what} for ` +
-      `${Math.round((now - oldest.since) / 1000)}s (${bounds.answered} answered)`, 1 + Math.floor((now - started) / 5000));
-  }, 500);
-  timer.unref();
-  return {
-    done() {
-      clearInterval(timer);
-      status.done();
-    },
-  };
-}
-
-/** "Checked 12 of 40 accounts" on a terminal, in place; elsewhere a line per tenth of the way. */
-function progressLine(stream: NodeJS.WriteStream): { update(done: number, listed: number, s: OrganizationSummary): void; done(): void } {
-  const status = statusLine(stream);
-  return {
-    update(done, listed, s) {
-      const line = `Checked ${done} of ${listed} accounts listed so far (${s.fails} fail, ${s.notJudged + s.unreadable} not judged or unreadable)`;
-      status.update(line, Math.floor((done * 10) / Math.max(listed, 1)), done === listed);
-    },
-    done: () => status.done(),
-  };
-}
-
-/** An account as a heading names it: the name is the one its admin set in Organizations, shown escaped. */
-function accountLabel(account: string, name: string): string {
-  return `${terminalSafe(account)}${name ? ` (${terminalSafe(name)})` : ""}`;
-}
-
-export function summaryText(s: OrganizationSummary): string {
-  const lines = [
-    `Organization: ${s.accounts} accounts checked: ${s.complies} comply, ${s.fails} fail, ${s.notJudged} not judged, ` +
-    `${s.unreadable} could not be read`,
-  ];
-  for (const k of s.skipped) lines.push(`    skipped ${accountLabel(k.account, k.name)}: ${terminalSafe(k.status)}`);
-  if (s.skippedCount > s.skipped.length) {
-    lines.push(`    skipped ${(s.skippedCount - s.skipped.length).toLocaleString("en")} more accounts not ACTIVE (the first ${SKIPPED_SAMPLE} are named)`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** An account's result as the JSON stream shows it: the keys of ACCOUNT_RESULT_KEYS, its report redacted, every character printable. */
-function resultJson(result: AccountResult): string {
-  const shown = ACCOUNT_RESULT_KEYS.filter((k) => result[k] !== undefined)
-    .map((k) => [k, k === "report" ? reportJson(result.report as PreviewReport) : result[k]]);
-  return safeJson(Object.fromEntries(shown), 0);
 }
 
 /**
@@ -329,16 +266,6 @@ export interface StartedPack {
   dir: string;
 }
 
-/** Resolves as `work` does, or rejects with the signal's reason once it is aborted. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => reject(signal.reason);
-    if (signal.aborted) stop();
-    signal.addEventListener("abort", stop, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
-  });
-}
-
 /** Runs the command; resolves to the exit status. */
 export async function main(
   argv: string[],
@@ -408,7 +335,7 @@ export async function main(
       waiting?.done();
     }
   } catch (err) {
-    const message = firstLine(err instanceof PreviewError ? err.message : `unexpected failure: ${errorMessage(err)}`);
+    const message = firstLine(err instanceof PreviewError || err instanceof AccountInputError ? err.message : `unexpected failure: ${errorMessage(err)}`);
     io.stderr.write(`error: ${terminalSafe(message)}\n`);
     if (errors.json) io.stdout.write(errors.json(message));
     return 2;

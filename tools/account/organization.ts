@@ -2,14 +2,16 @@
 // administrator) account, each checked as role NAME with bounded concurrency, each result handed on
 // as soon as it is known and then dropped, so memory stays flat however many accounts there are.
 
-import { Account, ListAccountsCommand } from "@aws-sdk/client-organizations";
+import { Account, ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 
 import { PreviewReport, exitCode } from "../preview/report";
-import { Identity, Session, AccountClients, awsError, isAccountId, shownValue } from "./aws";
+import { awsError, isAccountId, shownValue } from "../../live-account/bounds";
+import { AccountClients, Identity, Session } from "../../live-account/clients";
+import { Limiter } from "../../live-account/limit";
+import { TrailDetailsCache } from "../../live-account/trails";
 import { Judge, Verdict, VERDICTS, judgeAccount } from "./check";
-import { Limiter } from "./limit";
 import { guardedPages } from "./paging";
-import { TrailDetailsCache, readAccount } from "./read";
+import { readAccount } from "./read";
 
 export interface AccountResult {
   account: string;
@@ -127,7 +129,7 @@ export async function checkOrganization(session: Session, caller: Identity, judg
     count(result);
   };
 
-  const organizations = session.organizations();
+  const organizations = session.bounds.make(OrganizationsClient, session.region, session.credentials);
   const limits = { items: options.maxAccounts, pages: Math.ceil(options.maxAccounts * PAGES_PER_ACCOUNT) + 1, option: "--max-accounts" };
   const pages = guardedPages("organizations:ListAccounts", limits, async (NextToken) => {
     summary.calls++;

@@ -10,6 +10,7 @@ import * as path from "path";
 import { startPolicyPack } from "../analyzer/client";
 import { accountBench } from "./account";
 import { hostileBench } from "./hostile";
+import { liveAccountBench } from "./live-account";
 import { makeNaivePack } from "./naive-pack";
 import { summarise, waitForProfile } from "./profile";
 import { median, mib, ms, percentile, ratio, table } from "./stats";
@@ -198,6 +199,11 @@ async function accountOnly(): Promise<void> {
   process.stdout.write(`Machine: ${machine()}\n${(await accountBench(log)).join("\n")}\n`);
 }
 
+/** `npm run bench -- --live-account` runs the liveAccount part alone. */
+async function liveAccountOnly(): Promise<void> {
+  process.stdout.write(`Machine: ${machine()}\n${(await liveAccountBench(log)).join("\n")}\n`);
+}
+
 /** `npm run bench -- --stack` runs the AnalyzeStack part alone: the ratios at 1,000 and 10,000 resources. */
 async function stackOnly(): Promise<void> {
   const packs = {} as Record<Side, RunningPack>;
@@ -236,6 +242,8 @@ async function typeCheck(): Promise<void> {
 
 const run = process.argv.includes("--profile")
   ? profile
+  : process.argv.includes("--live-account")
+    ? liveAccountOnly
   : process.argv.includes("--account")
     ? accountOnly
     : process.argv.includes("--hostile")
@@ -246,7 +254,7 @@ const run = process.argv.includes("--profile")
           ? stackOnly
           : process.argv.includes("--typecheck")
             ? typeCheck
-            : () => bench().then(previewScale).then(typeCheck);
+            : () => bench().then(liveAccountOnly).then(previewScale).then(typeCheck);
 run().then(
   () => process.exit(0),
   (err) => {

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../lib/text";
 import { terminalSafe } from "./safe-text";
 
 /**
@@ -16,18 +17,8 @@ export class PreviewError extends Error {
   }
 }
 
-/** The first line of an error's message, for one-line reports. */
-export function firstLine(message: string): string {
-  const line = message.split(/\r?\n/).find((l) => l.trim() !== "");
-  return (line ?? message).trim();
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    return err.message;
-  }
-  return String(err);
-}
+// Shared with the live-account reader, which the pack ships: defined in lib/text.ts.
+export { errorMessage, firstLine } from "../../lib/text";
 
 /**
  * Why JSON.parse rejected a file, for a one-line message. The parser quotes a few characters of the

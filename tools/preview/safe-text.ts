@@ -25,12 +25,8 @@ export function terminalSafeLines(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, (c) => (c === "\n" || c === "\t" ? c : escapeCharacter(c)));
 }
 
-/** File content for an error message: escaped, quoted, and at most `max` characters of it. */
-export function quoteExcerpt(text: string, max = 40): string {
-  const chars = Array.from(text);
-  const shown = chars.slice(0, max).join("");
-  return `"${terminalSafe(shown)}"${chars.length > max ? "..." : ""}`;
-}
+// Shared with the live-account reader, which the pack ships: defined in lib/text.ts.
+export { quoteExcerpt } from "../../lib/text";
 
 /** JSON text whose every character is printable: what JSON.stringify leaves raw is escaped as \uXXXX. */
 export function safeJson(value: unknown, indent = 2): string {

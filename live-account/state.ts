@@ -4,7 +4,7 @@
 // value, so the pack can never count it as compliant.
 
 import type { AdvancedEventSelector, EventSelector, GetEventSelectorsResponse, Trail } from "@aws-sdk/client-cloudtrail";
-import { UNKNOWN } from "../analyzer/types";
+import { UNKNOWN_VALUE as UNKNOWN } from "../lib/values";
 
 /** A read that worked, or the reason it did not. */
 export type Read<T> = { ok: true; value: T } | { ok: false; why: string };

@@ -1,39 +1,31 @@
-// AWS SDK clients for one account, configured the SDK's standard way: the default credential chain,
-// the profile's or environment's region and endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
-// endpoint_url in the config file), standard retries for throttling and time-outs. The profile is
-// AWS_PROFILE's: the SDK reads a profile's endpoint_url from there only, whatever a client's own
-// profile option says. Every call is bounded: see CallBounds.
+// Bounds on every AWS call of the live-account reader: a time limit per attempt (the SDK sets none
+// by default), a size limit per answer, a tally of the calls in flight for progress lines, and
+// AWS's identifier shapes, checked wherever an answer's value would pick an endpoint or an ARN.
 
-import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { S3Client } from "@aws-sdk/client-s3";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { Readable, Transform, pipeline } from "stream";
 
-import { PreviewError, errorMessage, firstLine } from "../preview/errors";
-import { quoteExcerpt } from "../preview/safe-text";
+import { errorMessage, firstLine, quoteExcerpt } from "../lib/text";
 
 /** Where an answer has no region of its own (STS, EC2 DescribeRegions) and none is configured. */
 export const FALLBACK_REGION = "us-east-1";
-const SESSION_NAME = "cis-cloudtrail-check";
+
+/** Bad input or an answer AWS would not send: the caller reports its message as it is. */
+export class AccountInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AccountInputError";
+  }
+}
 
 type AwsCredentialIdentityProvider = ReturnType<typeof fromNodeProviderChain>;
 type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
-
-export interface Identity {
-  account: string;
-  arn: string;
-  partition: string;
-}
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
 /** AWS's account ID: twelve digits. */
 const ACCOUNT_ID = /^\d{12}$/;
 /** AWS's region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1... */
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-/** AWS's partitions: aws, aws-cn, aws-us-gov, aws-iso-b... */
-const PARTITION = /^aws(-[a-z]+)*$/;
 
 export function isAccountId(value: unknown): value is string {
   return typeof value === "string" && ACCOUNT_ID.test(value);
@@ -98,11 +90,9 @@ const answerLimit = (next: Next, context: { clientName?: string; commandName?: s
   return out;
 };
 // Typed loosely: each client's stack is typed by its own commands, and the limit fits them all.
-const answerLimitPlugin = {
+export const answerLimitPlugin = {
   applyToStack: (stack: { add(m: unknown, o: object): void }) => stack.add(answerLimit, { step: "deserialize", priority: "low", name: "answerLimit" }),
 } as never;
-
-type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
 /**
  * How long one attempt at an AWS call may take: to connect, and in all, connecting included. The
@@ -122,6 +112,18 @@ export interface PendingCall {
   since: number;
 }
 
+/** What a client may say beyond region and credentials: a provider's endpoint and profile. */
+export interface ClientSettings {
+  endpoint?: string;
+  profile?: string;
+}
+
+interface ClientConfig extends ClientSettings {
+  region: string;
+  credentials: Credentials;
+  requestHandler: object;
+}
+
 interface HttpRequestLike {
   protocol?: string;
   hostname?: string;
@@ -137,7 +139,11 @@ export class CallBounds {
   answered = 0;
   readonly pending = new Set<PendingCall>();
 
-  constructor(readonly limits: CallLimits = DEFAULT_CALL_LIMITS) {}
+  constructor(
+    readonly limits: CallLimits = DEFAULT_CALL_LIMITS,
+    /** The setting that changes the limit, for the time-out message. */
+    private readonly limitOption = "--call-timeout",
+  ) {}
 
   /** The request handler's settings, also for the clients credential providers make. */
   readonly handler = { connectionTimeout: this.limits.connectMs, requestTimeout: this.limits.answerMs, throwOnRequestTimeout: true };
@@ -155,9 +161,12 @@ export class CallBounds {
   }
 
   make<C extends { middlewareStack: { use(plugin: never): void } }>(
-    service: new (config: { region: string; credentials: Credentials; requestHandler: object }) => C, region: string, credentials: Credentials,
+    service: new (config: ClientConfig) => C, region: string, credentials: Credentials, settings: ClientSettings = {},
   ): C {
-    const client = new service({ region, credentials, requestHandler: this.handler });
+    const config: ClientConfig = { region, credentials, requestHandler: this.handler };
+    if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
+    if (settings.profile !== undefined) config.profile = settings.profile;
+    const client = new service(config);
     client.middlewareStack.use(this.plugin(region) as never);
     client.middlewareStack.use(answerLimitPlugin);
     return client;
@@ -184,49 +193,10 @@ export class CallBounds {
     const connecting = /establish a connection/.test(err.message);
     const limit = (connecting ? this.limits.connectMs : this.limits.answerMs) / 1000;
     return `${connecting ? "could not connect to" : "no answer from"} ${endpoint} within ${limit}s, the limit per attempt ` +
-      `(--call-timeout)${attempts ? `; ${attempts} ${attempts === 1 ? "attempt" : "attempts"}` : ""}`;
+      `(${this.limitOption})${attempts ? `; ${attempts} ${attempts === 1 ? "attempt" : "attempts"}` : ""}`;
   }
 }
 
-/** Clients of one account, one per region and service, closed together. */
-export class AccountClients {
-  private readonly trails = new Map<string, CloudTrailClient>();
-  private ec2?: EC2Client;
-  private s3Client?: S3Client;
-
-  constructor(
-    readonly defaultRegion: string,
-    private readonly credentials: Credentials,
-    private readonly bounds: CallBounds = new CallBounds(),
-  ) {}
-
-  cloudTrail(region: string): CloudTrailClient {
-    let client = this.trails.get(region);
-    if (!client) {
-      client = this.bounds.make(CloudTrailClient, region, this.credentials);
-      this.trails.set(region, client);
-    }
-    return client;
-  }
-
-  regions(): EC2Client {
-    this.ec2 ??= this.bounds.make(EC2Client, this.defaultRegion, this.credentials);
-    return this.ec2;
-  }
-
-  /** ListBuckets answers for every region; each bucket comes with its own. */
-  s3(): S3Client {
-    this.s3Client ??= this.bounds.make(S3Client, this.defaultRegion, this.credentials);
-    return this.s3Client;
-  }
-
-  close(): void {
-    for (const client of this.trails.values()) client.destroy();
-    this.trails.clear();
-    this.ec2?.destroy();
-    this.s3Client?.destroy();
-  }
-}
 
 /** A failure named the way AWS names it: `AccessDeniedException: User ... is not authorized ...`. */
 export function awsError(err: unknown): string {
@@ -238,75 +208,3 @@ export function isCredentialsError(err: unknown): boolean {
   return err instanceof Error && (err.name === "CredentialsProviderError" || err.name === "TokenProviderError");
 }
 
-/** The caller's own session: credentials from the default chain, resolved once and shared. */
-export class Session {
-  // The chain memoizes what it finds and refreshes it before expiry, for every client sharing it.
-  readonly credentials: AwsCredentialIdentityProvider;
-
-  private constructor(
-    readonly region: string,
-    readonly bounds: CallBounds,
-  ) {
-    this.credentials = fromNodeProviderChain({
-      clientConfig: { requestHandler: bounds.handler }, clientPlugins: [bounds.plugin(region) as never],
-    });
-  }
-
-  /** The configured region (AWS_REGION, the profile's), else the first --region, else us-east-1. */
-  static async open(regions: string[], bounds: CallBounds = new CallBounds()): Promise<Session> {
-    const probe = new STSClient({});
-    let region: string | undefined;
-    try {
-      region = await probe.config.region();
-    } catch {
-      region = undefined;
-    } finally {
-      probe.destroy();
-    }
-    if (region && !isRegionName(region)) {
-      throw new PreviewError(`the configured AWS region ${shownValue(region)} is not a region name such as eu-west-1`);
-    }
-    return new Session(region || regions[0] || FALLBACK_REGION, bounds);
-  }
-
-  async identity(): Promise<Identity> {
-    const sts = this.bounds.make(STSClient, this.region, this.credentials);
-    try {
-      const out = await sts.send(new GetCallerIdentityCommand({}));
-      const arn = out.Arn ?? "";
-      const partition = arn.split(":")[1] ?? "";
-      if (!isAccountId(out.Account)) {
-        throw new PreviewError(`sts:GetCallerIdentity answered ${shownValue(out.Account)} as the caller's account, which is not a 12-digit account ID`);
-      }
-      if (!PARTITION.test(partition) || arn.split(":")[4] !== out.Account) {
-        throw new PreviewError(`sts:GetCallerIdentity answered ${shownValue(arn)} as the caller's ARN, which is not an ARN of account ${out.Account}`);
-      }
-      return { account: out.Account, arn, partition };
-    } finally {
-      sts.destroy();
-    }
-  }
-
-  organizations(): OrganizationsClient {
-    return this.bounds.make(OrganizationsClient, this.region, this.credentials);
-  }
-
-  /** Clients acting as the caller itself. */
-  own(): AccountClients {
-    return new AccountClients(this.region, this.credentials, this.bounds);
-  }
-
-  /** Clients acting as role `roleName` in `account`: one AssumeRole, shared by every client of the account. */
-  async assume(account: string, partition: string, roleName: string): Promise<AccountClients> {
-    // Checked again here, where the ID becomes an ARN: nothing else may reach the RoleArn.
-    if (!isAccountId(account)) throw new Error(`not an account ID: ${shownValue(account)}`);
-    const provider = fromTemporaryCredentials({
-      params: { RoleArn: `arn:${partition}:iam::${account}:role/${roleName}`, RoleSessionName: SESSION_NAME },
-      masterCredentials: this.credentials,
-      clientConfig: { region: this.region, requestHandler: this.bounds.handler },
-      clientPlugins: [this.bounds.plugin(this.region) as never, answerLimitPlugin],
-    });
-    const credentials = await provider();
-    return new AccountClients(this.region, credentials, this.bounds);
-  }
-}
