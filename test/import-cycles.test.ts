@@ -61,9 +61,9 @@ function pathThrough(graph: Map<string, string[]>, component: Set<string>, start
   return [start, start];
 }
 
-/** The project's own sources: the pack, the library, lib/, policies/, tools/, tests and scripts; not the example programs' fixtures. */
+/** The project's own sources: the pack, the library, lib/, policies/, live-account/, tools/, tests and scripts; not the example programs' fixtures. */
 function projectSources(): string[] {
-  const dirs = ["lib", "policies", "tools", "test", "scripts", "testing"].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
+  const dirs = ["lib", "policies", "live-account", "tools", "test", "scripts", "testing"].map((d) => path.join(ROOT, d)).filter((d) => fs.existsSync(d));
   const rootFiles = fs.readdirSync(ROOT).filter((f) => /\.(ts|js)$/.test(f)).map((f) => path.join(ROOT, f));
   return [...rootFiles, ...dirs.flatMap((d) => sourceFiles(d, [path.join(ROOT, "test", "fixtures")]))];
 }
