@@ -58,54 +58,85 @@ interface Fields {
 export type FieldReading = { value: unknown } | "absent" | undefined;
 
 /**
- * A resource's props, decoded as they are read. The SDK decodes every resource of a stack once per
- * stack policy, yet the pack's policies read only trails whole, and one or two properties of buckets
- * and providers: reading one property decodes that field alone (`decodeField`), and anything that
- * looks at the object as a whole decodes all of it (`decode`) first. The prototype is a plain
- * object's either way. (Every read through the SDK's proxy also asks for the property's descriptor:
- * V8 checks the proxy's answer against it, so the descriptor is answered per field too.)
+ * One resource's props in one request, decoded as they are read and shared by every policy that
+ * reads them: the whole object (`decode`) at most once, and each field (`decodeField`) at most
+ * once until then.
  */
-export function decodedWhenRead(
-  decode: () => Record<string, unknown>,
-  decodeField: (key: string) => FieldReading = () => undefined,
-): Record<string, unknown> {
-  const target: Record<string, unknown> = {};
-  let decoded = false;
-  const ready = (): Record<string, unknown> => {
-    if (!decoded) {
-      decoded = true;
-      Object.assign(target, decode());
-    }
-    return target;
-  };
-  // A read through the SDK's proxy asks for the value and then the descriptor: one decoding serves both.
-  const readings = new Map<string, FieldReading>();
-  const field = (key: string | symbol): FieldReading => {
-    if (decoded || typeof key !== "string") return undefined;
-    if (!readings.has(key)) readings.set(key, decodeField(key));
-    return readings.get(key);
-  };
-  return new Proxy(target, {
-    get: (t, key) => {
-      const one = field(key);
-      if (one === "absent") return Reflect.get(t, key);
-      return one ? one.value : Reflect.get(ready(), key);
-    },
-    getOwnPropertyDescriptor: (t, key) => {
-      const one = field(key);
-      if (one === "absent") return Reflect.getOwnPropertyDescriptor(t, key);
-      return one
-        ? { value: one.value, writable: true, enumerable: true, configurable: true }
-        : Reflect.getOwnPropertyDescriptor(ready(), key);
-    },
-    has: (_t, key) => Reflect.has(ready(), key),
-    ownKeys: () => Reflect.ownKeys(ready()),
-    defineProperty: (_t, key, descriptor) => Reflect.defineProperty(ready(), key, descriptor),
-    set: (_t, key, value) => Reflect.set(ready(), key, value),
-    deleteProperty: (_t, key) => Reflect.deleteProperty(ready(), key),
-    preventExtensions: () => Reflect.preventExtensions(ready()),
-  });
+export class LazyProps {
+  private whole: Record<string, unknown> | undefined;
+  private readings: Map<string, FieldReading> | undefined;
+
+  constructor(
+    private readonly decode: () => Record<string, unknown>,
+    private readonly decodeField: (key: string) => FieldReading = () => undefined,
+  ) {}
+
+  all(): Record<string, unknown> {
+    if (this.whole === undefined) this.whole = this.decode();
+    return this.whole;
+  }
+
+  field(key: string | symbol): FieldReading {
+    if (typeof key !== "string") return undefined;
+    if (this.whole !== undefined) return Object.prototype.hasOwnProperty.call(this.whole, key) ? { value: this.whole[key] } : "absent";
+    this.readings ??= new Map();
+    if (!this.readings.has(key)) this.readings.set(key, this.decodeField(key));
+    return this.readings.get(key);
+  }
 }
+
+/** Where a view keeps its props until it holds them all: then the view is a plain object behind the proxy. */
+const PENDING = Symbol("pending props");
+type View = Record<string | symbol, unknown>;
+
+/** A view's own copy of the whole object, made once, before anything looks at it as a whole or changes it. */
+function ready(view: View): View {
+  const props = view[PENDING] as LazyProps | undefined;
+  if (props) {
+    delete view[PENDING];
+    Object.assign(view, props.all());
+  }
+  return view;
+}
+
+const fieldOf = (view: View, key: string | symbol): FieldReading => (view[PENDING] as LazyProps | undefined)?.field(key);
+
+// One handler for every view: a resource costs the SDK's loop an empty object and a proxy per policy.
+// (Every read through the SDK's proxy also asks for the property's descriptor: V8 checks the
+// proxy's answer against it, so the descriptor is answered per field too.)
+const VIEW: ProxyHandler<View> = {
+  get: (view, key) => {
+    const one = fieldOf(view, key);
+    if (one === "absent") return Reflect.get(view, key);
+    return one ? one.value : Reflect.get(ready(view), key);
+  },
+  getOwnPropertyDescriptor: (view, key) => {
+    const one = fieldOf(view, key);
+    if (one === "absent") return Reflect.getOwnPropertyDescriptor(view, key);
+    return one
+      ? { value: one.value, writable: true, enumerable: true, configurable: true }
+      : Reflect.getOwnPropertyDescriptor(ready(view), key);
+  },
+  has: (view, key) => Reflect.has(ready(view), key),
+  ownKeys: (view) => Reflect.ownKeys(ready(view)),
+  defineProperty: (view, key, descriptor) => Reflect.defineProperty(ready(view), key, descriptor),
+  set: (view, key, value) => Reflect.set(ready(view), key, value),
+  deleteProperty: (view, key) => Reflect.deleteProperty(ready(view), key),
+  preventExtensions: (view) => Reflect.preventExtensions(ready(view)),
+};
+
+/**
+ * A policy's view of a resource's props. The SDK decodes every resource of a stack once per stack
+ * policy, yet the pack's policies read only trails whole, and one or two properties of buckets and
+ * providers: reading one property decodes that field alone, and anything that looks at the object
+ * as a whole, or changes it, gives the view its own top level first. The prototype is a plain
+ * object's either way.
+ */
+export function decodedWhenRead(props: LazyProps): Record<string, unknown> {
+  return new Proxy({ [PENDING]: props }, VIEW);
+}
+
+const SHARED_PROPS = Symbol("props shared by a request's policies");
 
 /** Wraps the SDK's deserializer once; a second call changes nothing. */
 export function guardDeserializer(module: Deserializer): void {
@@ -127,19 +158,6 @@ export function guardDeserializer(module: Deserializer): void {
       }
     }
   };
-  // AnalyzeStack hands each stack policy the same request, so a resource read by several policies
-  // is decoded once; each policy still gets its own top-level object, as Analyze's policies share
-  // one decoding of their request.
-  const decodedOnce = new WeakMap<object, Record<string, unknown>>();
-  const decodeShared = (struct: Parameters<Deserialize>[0]): Record<string, unknown> => {
-    if (typeof struct !== "object" || struct === null) return guarded(struct, false);
-    let decoded = decodedOnce.get(struct);
-    if (!decoded) {
-      decoded = guarded(struct, false);
-      decodedOnce.set(struct, decoded);
-    }
-    return decoded;
-  };
   // One field through the SDK's own reading; a field it cannot read leaves the decision to the
   // whole object's guarded decoding. A field the request does not hold is the prototype's.
   const decodeField = (struct: Parameters<Deserialize>[0], key: string): FieldReading => {
@@ -153,9 +171,19 @@ export function guardDeserializer(module: Deserializer): void {
       return undefined;
     }
   };
+  // AnalyzeStack hands each stack policy the same request, so a resource read by several policies
+  // is decoded once; each policy still gets its own top-level object, as Analyze's policies share
+  // one decoding of their request.
+  // The props ride on the request's own Struct (a symbol protobuf never reads), so they live
+  // exactly as long as the request, with no weak table for the collector to sweep.
+  const propsOf = (struct: Parameters<Deserialize>[0]): LazyProps => {
+    if (typeof struct !== "object" || struct === null || !Object.isExtensible(struct)) return new LazyProps(() => guarded(struct, false));
+    const holder = struct as { [SHARED_PROPS]?: LazyProps };
+    return (holder[SHARED_PROPS] ??= new LazyProps(() => guarded(struct, false), (key) => decodeField(struct, key)));
+  };
   // Remediate's secret-preserving props are decoded at once: its proxies stay as the SDK makes them.
   module.deserializeProperties = (struct, proxySecrets) =>
     proxySecrets
       ? guarded(struct, proxySecrets)
-      : decodedWhenRead(() => decodeShared(struct), (key) => decodeField(struct, key));
+      : decodedWhenRead(propsOf(struct));
 }

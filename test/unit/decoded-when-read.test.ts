@@ -78,6 +78,34 @@ describe("props decoded when read", () => {
     expect(whole()).toBe(1);
   });
 
+  test("a field the policies of one request read is decoded once for all of them, and not again once the whole is", () => {
+    const { struct, whole, fields } = counted(BUCKET);
+    const module = guarded();
+    const views = [1, 2, 3].map(() => module.deserializeProperties!(struct, false));
+    expect(views.map((v) => v.bucket)).toEqual(["logs", "logs", "logs"]);
+    expect(views.map((v) => Object.getOwnPropertyDescriptor(v, "bucket")?.value)).toEqual(["logs", "logs", "logs"]);
+    expect(fields.filter((f) => f === "bucket")).toHaveLength(1);
+    expect(Object.keys(views[0])).toHaveLength(4);
+    expect((views[1].tags as Record<string, string>).team).toBe("platform");
+    expect(Object.getOwnPropertyDescriptor(views[2], "lifecycleRules")?.value).toEqual(BUCKET.lifecycleRules);
+    expect(views[2].bucketPrefix).toBeUndefined();
+    expect(whole()).toBe(1);
+    expect(fields.filter((f) => f !== "bucket")).toEqual([]);
+    // What the views keep while they wait is never seen: their keys are the props' alone.
+    const keys = Object.keys(eager(Struct.fromJavaScript(BUCKET as never), false));
+    expect(views.map((v) => Reflect.ownKeys(v))).toEqual([keys, keys, keys]);
+  });
+
+  test("a Struct that cannot carry the shared props is still read, each view on its own", () => {
+    const { struct, whole } = counted(BUCKET);
+    Object.freeze(struct);
+    const module = guarded();
+    const [first, second] = [1, 2].map(() => module.deserializeProperties!(struct, false));
+    expect(first.bucket).toBe("logs");
+    expect({ ...second }).toEqual({ ...first });
+    expect(whole()).toBe(2);
+  });
+
   test("an envelope the SDK cannot read still becomes an empty object, read one field or whole", () => {
     const props = { name: "t", s3BucketName: { "4dabf18193072939515e22adb298388d": "not-a-signature" } };
     const lazy = guarded().deserializeProperties!(Struct.fromJavaScript(props as never), false);

@@ -27,7 +27,7 @@ export const RUNS = {
 export const STACK_SIZES = [1000, 10000];
 export const STACK_TRAILS = [1, 10, 100];
 export const TARGET_START = 1.15;
-export const TARGET_STACK = 1.5;
+export const TARGET_STACK = 1.0;
 /** Ten times the resources may take at most this many times as long to count as linear. */
 export const LINEAR_LIMIT = 12;
 
