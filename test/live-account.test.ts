@@ -4,6 +4,7 @@
 // (pointed at with AWS_ENDPOINT_URL, or a provider's endpoints), once through the offline preview
 // with --policy-pack-config and once over the Analyzer protocol with the provider resources the
 // engine reports. The endpoint counts the calls: each case makes the fewest CIS 3.1 needs.
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -31,6 +32,8 @@ const CALLER = id(10);
 const TEAM_OK = id(11);
 const TEAM_FAILS = id(12);
 const MANAGEMENT = id(99);
+/** The account of docs/live-account.md's run: one multi-region, read-only trail. */
+const DOCUMENTED = "123456789012";
 
 const ACCOUNTS: SimAccount[] = [
   { id: COMPLIANT, trails: [multi(COMPLIANT)] },
@@ -42,6 +45,7 @@ const ACCOUNTS: SimAccount[] = [
   { id: CALLER, trails: [] },
   { id: TEAM_OK, trails: [multi(TEAM_OK)] },
   { id: TEAM_FAILS, trails: [multi(TEAM_FAILS, { selectors: READ_ONLY })] },
+  { id: DOCUMENTED, trails: [multi(DOCUMENTED, { selectors: READ_ONLY })] },
   { id: MANAGEMENT, trails: [simTrail(MANAGEMENT, "org-trail", REGION, { IsMultiRegionTrail: true, IsOrganizationTrail: true })] },
 ];
 const REGIONS: SimWorld["regions"] = ["us-east-1", "eu-west-1", "us-west-2"].map((name) => ({ name, optIn: "opt-in-not-required" as const }));
@@ -258,6 +262,34 @@ describe("through the offline preview with --policy-pack-config", () => {
     expectDiagnostics(stackDiagnostics(report.diagnostics), c.expected);
     expect(callCounts()).toEqual(c.calls);
     if (c.silentEndpoint) expect(silent.count("DescribeTrails")).toBeGreaterThanOrEqual(1);
+  }, PREVIEW_TIMEOUT_MS);
+});
+
+describe("docs/live-account.md's run", () => {
+  test("is what `npm run -s preview` prints for it, in 3 calls", async () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "live-account.md"), "utf8");
+    const block = /```\n\$ (npm run -s preview -- [^\n]*)\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    const [, command, shown] = block!;
+    const args = command.split(" ").slice(5); // after "npm run -s preview --"
+    const configAt = args.indexOf("--policy-pack-config") + 1;
+    expect(configAt).toBeGreaterThan(0);
+    args[configAt] = writeConfig(LIVE);
+    resetCounts();
+    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const npm = spawn(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "-s", "preview", "--", ...args], {
+        cwd: ROOT, env: awsEnv(sim.url, DOCUMENTED), stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      npm.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+      npm.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+      npm.on("error", reject);
+      npm.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+    expect({ stdout: result.stdout, stderr: result.stderr }).toEqual({ stdout: shown, stderr: expect.any(String) });
+    expect(result.status).toBe(1);
+    expect(callCounts()).toEqual(ONE_TRAIL_READ);
   }, PREVIEW_TIMEOUT_MS);
 });
 
