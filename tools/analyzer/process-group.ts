@@ -81,13 +81,6 @@ export const STARTER_GONE_EXIT = SIGNAL_EXIT.SIGHUP;
 let installed = false;
 
 /**
- * For a command run from a shell or `npm run`: on SIGINT, SIGTERM or SIGHUP, kill every process
- * group started, say so on stderr (`stopped` names what they were), and exit with 128 + the signal's
- * number (130 for Ctrl-C). When the process that started the command ends without a signal reaching
- * it (npm or its shell killed), the same, with exit 129. A process exiting for any other reason ends
- * them too.
- */
-/**
  * Exits with `code` once everything written to stdout and stderr has been handed to them: a pipe
  * write is asynchronous, and process.exit drops what a slow reader has not taken yet.
  */
@@ -103,6 +96,13 @@ export function exitWhenFlushed(code: number): void {
   process.stderr.write("", flushed);
 }
 
+/**
+ * For a command run from a shell or `npm run`: on SIGINT, SIGTERM or SIGHUP, kill every process
+ * group started, say so on stderr (`stopped` names what they were), and exit with 128 + the signal's
+ * number (130 for Ctrl-C). When the process that started the command ends without a signal reaching
+ * it (npm or its shell killed), the same, with exit 129. A process exiting for any other reason ends
+ * them too.
+ */
 export function installSignalHandlers(stopped = "the program and the policy pack", stderr: NodeJS.WritableStream = process.stderr): void {
   if (installed) {
     return;

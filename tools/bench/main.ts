@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { startPolicyPack } from "../analyzer/client";
+import { installSignalHandlers } from "../analyzer/process-group";
 import { accountBench } from "./account";
 import { hostileBench } from "./hostile";
 import { liveAccountBench } from "./live-account";
@@ -240,6 +241,7 @@ async function typeCheck(): Promise<void> {
   process.stdout.write(`${await benchTypeCheck(log, arg ? Number(arg.slice("--large=".length)) : undefined)}\n`);
 }
 
+installSignalHandlers("the benchmark's processes");
 const run = process.argv.includes("--profile")
   ? profile
   : process.argv.includes("--live-account")

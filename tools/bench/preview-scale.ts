@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+import { guardedEnv, parentGuardPath, trackGroup } from "../analyzer/process-group";
 import { workerHeapMb } from "../preview/program";
 import { mib, ratio, table } from "./stats";
 
@@ -120,7 +121,11 @@ export interface Measured {
 export function measure(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    // A group of its own that ends with the bench: interrupted, the bench leaves no run behind.
+    const child = spawn(process.execPath, ["--require", parentGuardPath(), ...args], {
+      cwd, env: guardedEnv(env), stdio: ["ignore", "ignore", "pipe"], detached: true,
+    });
+    trackGroup(child);
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
     let peakKb = 0;
