@@ -344,6 +344,14 @@ describe("one account: the same verdict as the preview of a program declaring th
       "the event selectors of trail audit (cloudtrail:GetEventSelectors in eu-west-1)",
     ]);
     expect(report.summary.mandatory).toBe(0);
+    // The S3 object-level policies could not decide on the unread trail: advisory by default, so
+    // the account complies; made mandatory by the config, the account is not judged.
+    expect(report.diagnostics.some((d) => d.policyName === "aws-cloudtrail-s3-object-write-events" && d.stage === "stack")).toBe(true);
+    const config = path.join(tmp, "s3-writes-mandatory.json");
+    fs.writeFileSync(config, JSON.stringify({ "aws-cloudtrail-s3-object-write-events": "mandatory" }));
+    const strict = await checkJson(denied.id, ["--policy-pack-config", config]);
+    expect({ code: strict.run.code, outcome: strict.report.summary.outcome, mandatory: strict.report.summary.mandatory })
+      .toEqual({ code: 3, outcome: "not judged", mandatory: 0 });
   });
 
   test("an unreadable trail never makes the account comply, and a failing one read beside it still fails", async () => {

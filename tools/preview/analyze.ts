@@ -6,7 +6,7 @@ import * as path from "path";
 
 import * as grpc from "@grpc/grpc-js";
 
-import { AnalyzerCallError, PolicyPackClient, startPolicyPack } from "../analyzer/client";
+import { AnalyzerCallError, PolicyPackClient, reconcileConfig, startPolicyPack } from "../analyzer/client";
 import { AnalyzerInfo, Diagnostic, EnforcementLevel, PolicyConfig } from "../analyzer/types";
 import { checkPolicyPackConfig } from "./config";
 import { PreviewError, errorMessage, firstLine } from "./errors";
@@ -74,6 +74,8 @@ export interface PolicyRun {
    * back without its secret wrapper, and output must still hide its value.
    */
   secretValues: string[];
+  /** The policies that ran at the mandatory level, after the config: what can fail the run. */
+  mandatoryPolicies: string[];
 }
 
 /** A pack directory the CLI could run: PulumiPolicy.yaml, and the built entry point. */
@@ -275,5 +277,9 @@ export async function analyzeWith(
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
   const secretValues = [...collectResourceSecrets(input)];
-  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues };
+  // Remediate runs as mandatory for a stack policy, and a remediated resource policy's violation fails too.
+  const levels = reconcileConfig(info, info.supportsConfig ? options.config ?? {} : {});
+  const mandatoryPolicies = info.policies.map((p) => p.name)
+    .filter((name) => ["mandatory", "remediate"].includes(levels[name]?.enforcementLevel ?? ""));
+  return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, mandatoryPolicies };
 }
