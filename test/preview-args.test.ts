@@ -37,9 +37,13 @@ describe("preview arguments", () => {
     [["--json=yes", "dir"], "--json takes no value (see --help)"],
   ])("%p is one clear error, exit 2", async (args, message) => {
     expect(() => parseArgs(args)).toThrow(message);
+    let stdout = "";
     let stderr = "";
-    const io = { stdout: process.stdout, stderr: { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WriteStream };
+    const sink = (add: (s: string) => void) => ({ write: (s: string) => (add(s), true) }) as unknown as NodeJS.WriteStream;
+    const io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) };
     await expect(main(args, io)).resolves.toBe(2);
     expect(stderr).toBe(`error: ${message}\n`);
+    // Asked for JSON, the same error is also the one object on stdout; otherwise stdout stays empty.
+    expect(stdout === "" ? undefined : JSON.parse(stdout)).toEqual(args.some((a) => /^--json(=|$)/.test(a)) ? { error: { message } } : undefined);
   });
 });
