@@ -277,9 +277,8 @@ export async function analyzeWith(
     diagnostics.push({ ...d, urn: known.has(d.urn) ? d.urn : root, enforcementLevel: effectiveLevel(d.enforcementLevel), stage: "stack" });
   }
   const secretValues = [...collectResourceSecrets(input)];
-  // Remediate runs as mandatory for a stack policy, and a remediated resource policy's violation fails too.
   const levels = reconcileConfig(info, info.supportsConfig ? options.config ?? {} : {});
   const mandatoryPolicies = info.policies.map((p) => p.name)
-    .filter((name) => ["mandatory", "remediate"].includes(levels[name]?.enforcementLevel ?? ""));
+    .filter((name) => effectiveLevel(levels[name]?.enforcementLevel ?? "advisory") === "mandatory");
   return { pack, info, diagnostics, remediations, analyzed, resources, secretValues, mandatoryPolicies };
 }

@@ -108,28 +108,28 @@ export function buildReport(source: PreviewSource, run: PolicyRun, warnings: str
     },
     warnings,
   };
-  report.summary.outcome = OUTCOMES[outcomeCode(report, new Set(run.mandatoryPolicies))];
+  report.summary.outcome = outcomeOf(report, new Set(run.mandatoryPolicies));
   knownSecretValues.set(report, run.secretValues);
   return report;
 }
 
-const OUTCOMES: Record<number, Outcome> = { 0: "passed", 1: "failed", 3: "not judged" };
-
 /**
- * 1 when a mandatory policy is violated (the preview would fail), else 0. For an account, 3 when
- * something could not be read and a policy running at the mandatory level (its own default or the
- * config's) did not pass outright on what was: an advisory policy's result never changes it.
+ * Failed when a mandatory policy is violated (the preview would fail). For an account, not judged
+ * when something could not be read and a policy running at the mandatory level (its own default or
+ * the config's) did not pass outright on what was: an advisory policy's result never changes it.
  */
-function outcomeCode(report: PreviewReport, mandatory: ReadonlySet<string>): number {
-  if (report.summary.mandatory > 0) return 1;
+function outcomeOf(report: PreviewReport, mandatory: ReadonlySet<string>): Outcome {
+  if (report.summary.mandatory > 0) return "failed";
   if (report.source.kind === "account" && report.source.notJudged.length > 0
-    && report.diagnostics.some((d) => d.stage === "stack" && mandatory.has(d.policyName))) return 3;
-  return 0;
+    && report.diagnostics.some((d) => d.stage === "stack" && mandatory.has(d.policyName))) return "not judged";
+  return "passed";
 }
+
+const EXIT_CODES: Record<Outcome, number> = { passed: 0, failed: 1, "not judged": 3 };
 
 /** The exit status the report's outcome means. */
 export function exitCode(report: PreviewReport): number {
-  return { passed: 0, failed: 1, "not judged": 3 }[report.summary.outcome];
+  return EXIT_CODES[report.summary.outcome];
 }
 
 /**
