@@ -6,7 +6,7 @@ import * as fs from "fs";
 import { builtinModules } from "module";
 import * as path from "path";
 import * as ts from "typescript";
-import { localImportsOf, sourceFiles, specifiersOf } from "./source-imports";
+import { localImportsOf, projectSources, sourceFiles, specifiersOf } from "./source-imports";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -153,13 +153,7 @@ describe("declared dependencies", () => {
 
   test("tools, tests and scripts load only declared packages", () => {
     const root = manifest(ROOT);
-    const files = [
-      ...sourceFiles(path.join(ROOT, "tools")),
-      ...sourceFiles(path.join(ROOT, "testing")),
-      ...sourceFiles(path.join(ROOT, "scripts")),
-      ...sourceFiles(path.join(ROOT, "test"), [path.join(ROOT, "test", "fixtures")]),
-      ...fs.readdirSync(ROOT).filter((f) => /\.(js|ts)$/.test(f)).map((f) => path.join(ROOT, f)),
-    ];
+    const files = projectSources(ROOT, ["tools", "testing", "scripts", "test"]);
     expect(files.length).toBeGreaterThan(30);
     expect(undeclared(files, declared(root, true))).toEqual([]);
   });

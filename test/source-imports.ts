@@ -44,6 +44,16 @@ export function sourceFiles(dir: string, skip: string[] = []): string[] {
   return out;
 }
 
+/**
+ * The project's own source files: those at the root (the pack's and the library's entries, the
+ * tools' configs) and under each of `dirs`, never the test fixtures' programs.
+ */
+export function projectSources(root: string, dirs: readonly string[]): string[] {
+  const rootFiles = fs.readdirSync(root).filter((f) => /\.(ts|js)$/.test(f)).map((f) => path.join(root, f));
+  const fixtures = path.join(root, "test", "fixtures");
+  return [...rootFiles, ...dirs.map((d) => path.join(root, d)).filter((d) => fs.existsSync(d)).flatMap((d) => sourceFiles(d, [fixtures]))];
+}
+
 /** The project file a relative specifier names, as Node.js or tsc resolves it; undefined for a package or a missing file. */
 export function resolveLocal(fromFile: string, specifier: string): string | undefined {
   if (!specifier.startsWith(".")) return undefined;
