@@ -36,13 +36,13 @@ const FRAMEWORK_IDS: Readonly<Record<string, string>> = { [CIS_NAME]: "cis" };
 
 /**
  * What a policy is selected by. Its name says vendor and service (`aws-<service>-...`); a tag with a
- * digit is a control reference whose framework comes before the first dash (`cis-v1.4.0-3.1`,
- * `securityhub-cloudtrail.1`); every other tag but the service is a topic.
+ * digit after a dash is a control reference whose framework comes before the first dash
+ * (`cis-v1.4.0-3.1`, `securityhub-cloudtrail.1`); every other tag but the service is a topic, `s3` too.
  */
 export function policyMetadata(policy: Policy): PolicyMetadata {
   const [vendor, service] = policy.name.split("-");
   const tags = policy.tags ?? [];
-  const references = tags.filter((tag) => /\d/.test(tag));
+  const references = tags.filter((tag) => /-.*\d/.test(tag));
   const frameworks = new Set(references.map((tag) => tag.split("-")[0]));
   const named = policy.framework && FRAMEWORK_IDS[policy.framework.name];
   if (named) frameworks.add(named);

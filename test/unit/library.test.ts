@@ -19,6 +19,8 @@ describe("policyMetadata: what a policy is selected by, read from the policy its
     ["aws-cloudtrail-trail-log-file-validation", "medium", ["integrity"], ["cis"]],
     ["aws-cloudtrail-trail-kms-encryption", "medium", ["encryption"], ["cis"]],
     ["aws-cloudtrail-trail-cloudwatch-logs", "low", ["monitoring"], ["cis"]],
+    ["aws-cloudtrail-s3-object-write-events", "medium", ["s3", "data-events"], ["cis", "securityhub"]],
+    ["aws-cloudtrail-s3-object-read-events", "medium", ["s3", "data-events"], ["cis", "securityhub"]],
   ])("%s: vendor aws, service cloudtrail, severity %s, topics %j, frameworks %j", (name, severity, topics, frameworks) => {
     const policy = policies.find((p) => p.name === name);
     if (!policy) throw new Error(`no policy ${name}`);
@@ -61,6 +63,11 @@ describe("selectPolicies", () => {
   test("a value no policy has selects nothing", () => {
     expect(selectPolicies({ vendors: ["azure"] })).toEqual([]);
     expect(selectPolicies({ services: ["s3"], topics: ["logging"] }).filter((p) => p.name.startsWith("aws-cloudtrail-"))).toEqual([]);
+    expect(selectPolicies({ frameworks: ["s3"] })).toEqual([]);
+  });
+
+  test("s3 is a topic, not a framework: it selects the object-level logging policies", () => {
+    expect(names(selectPolicies({ topics: ["s3"] }))).toEqual(["aws-cloudtrail-s3-object-write-events", "aws-cloudtrail-s3-object-read-events"]);
   });
 
   test("without a level, each policy keeps its own; with one, every selected policy has it", () => {

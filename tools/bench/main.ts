@@ -241,22 +241,34 @@ async function typeCheck(): Promise<void> {
   process.stdout.write(`${await benchTypeCheck(log, arg ? Number(arg.slice("--large=".length)) : undefined)}\n`);
 }
 
+/** The parts that run alone, by option; with none, the whole bench runs. */
+const MODES: readonly (readonly [string, string, () => Promise<void>])[] = [
+  ["--profile", "sample the CPU of each pack process, phase by phase", profile],
+  ["--live-account", "the stack policy's liveAccount reads alone", liveAccountOnly],
+  ["--account", "the account check alone", accountOnly],
+  ["--hostile", "hostile AWS answers alone: peak memory and time", hostileOnly],
+  ["--preview-scale", "the preview of generated programs alone (--sizes=1000,5000)", previewScale],
+  ["--stack", "the AnalyzeStack comparison alone, at 1,000 and 10,000 resources", stackOnly],
+  ["--typecheck", "the type check against transpile-only runs alone (--large=N)", typeCheck],
+];
+const VALUE_OPTIONS = ["--sizes=", "--large="];
+
+const USAGE = `Usage: npm run bench [-- OPTION]\n\nWith no option, every part runs in turn. One option runs one part:\n${
+  MODES.map(([flag, what]) => `  ${flag.padEnd(18)}${what}`).join("\n")}\n  ${"--help".padEnd(18)}this text\n`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const unknownArg = args.find((a) => !MODES.some(([flag]) => flag === a) && !VALUE_OPTIONS.some((o) => a.startsWith(o)));
+if (unknownArg !== undefined) {
+  process.stderr.write(`bench: unknown option ${JSON.stringify(unknownArg)}\n\n${USAGE}`);
+  process.exit(2);
+}
 installSignalHandlers("the benchmark's processes");
-const run = process.argv.includes("--profile")
-  ? profile
-  : process.argv.includes("--live-account")
-    ? liveAccountOnly
-  : process.argv.includes("--account")
-    ? accountOnly
-    : process.argv.includes("--hostile")
-      ? hostileOnly
-      : process.argv.includes("--preview-scale")
-        ? previewScale
-        : process.argv.includes("--stack")
-          ? stackOnly
-          : process.argv.includes("--typecheck")
-            ? typeCheck
-            : () => bench().then(liveAccountOnly).then(previewScale).then(typeCheck);
+const run = MODES.find(([flag]) => args.includes(flag))?.[2]
+  ?? (() => bench().then(liveAccountOnly).then(previewScale).then(typeCheck));
 run().then(
   () => process.exit(0),
   (err) => {
