@@ -7,16 +7,15 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PassThrough } from "stream";
 import type { Log } from "sarif";
 
 import { startPack } from "../tools/preview/analyze";
 import { previewProgram } from "../tools/preview/index";
 import { PreviewReport } from "../tools/preview/report";
-import { StartedPack, USAGE, main, parseArgs } from "../tools/account/main";
+import { StartedPack, USAGE, parseArgs } from "../tools/account/main";
 import { SimAccount, SimTrail, SimWorld, SimulatedAws, accessKeyFor, simTrail } from "../testing/simulated-aws";
 import { schemaErrors } from "./sarif-schema";
-import { awsEnv } from "../testing/simulated-organization";
+import { AccountRun, runAccountCheck, useAccount as useAccountAt } from "./account-run";
 
 const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "bin", "tools", "account", "main.js");
@@ -126,28 +125,11 @@ function readSarif(file: string): Log {
 
 /** The environment of an SDK user pointed at the local endpoint, as account `account`. */
 function useAccount(account: string, endpoint = sim.url): void {
-  for (const k of Object.keys(process.env)) {
-    if (k.startsWith("AWS_")) delete process.env[k];
-  }
-  Object.assign(process.env, awsEnv(endpoint, account));
+  useAccountAt(endpoint, account);
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function check(argv: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  (stderr as unknown as PassThrough).on("data", (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr }, pack);
-  return { code, stdout: out, stderr: err };
-}
+type Run = AccountRun;
+const check = (argv: string[]): Promise<Run> => runAccountCheck(argv, pack);
 
 async function checkJson(account: string, argv: string[] = []): Promise<{ run: Run; report: PreviewReport }> {
   useAccount(account);

@@ -132,6 +132,45 @@ export const OBJECT_CASES: ObjectCase[] = [
     write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
   },
   {
+    name: "AWS advanced selector: eventSource narrows the events recorded",
+    trail: advanced([DATA, S3_TYPE, { field: "eventSource", notEquals: ["s3.amazonaws.com"] }]),
+    write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
+  },
+  {
+    name: "AWS advanced selector: eventType narrows the events recorded",
+    trail: advanced([DATA, S3_TYPE, { field: "eventType", equals: ["AwsApiCall"] }]),
+    write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
+  },
+  {
+    name: "AWS advanced selector: sessionCredentialFromConsole narrows the events recorded",
+    trail: advanced([DATA, S3_TYPE, { field: "sessionCredentialFromConsole", notEquals: ["true"] }]),
+    write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
+  },
+  {
+    name: "AWS rejects errorCode in a trail's data event selector (event data stores only)",
+    trail: advanced([DATA, S3_TYPE, { field: "errorCode", equals: ["AccessDenied"] }]),
+    write: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors[2].field)",
+    read: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors[2].field)",
+  },
+  {
+    name: "AWS rejects vpcEndpointId in a trail's S3 data event selector (network activity events only)",
+    trail: advanced([DATA, S3_TYPE, { field: "vpcEndpointId", equals: ["vpce-0123456789abcdef0"] }]),
+    write: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors[2].field)",
+    read: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors[2].field)",
+  },
+  {
+    name: "AWS rejects a data event selector without resources.type",
+    trail: advanced([DATA, { field: "resources.ARN", startsWiths: ["arn:aws:s3:::"] }]),
+    write: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors)",
+    read: "has a configuration AWS rejects or cannot read (advancedEventSelectors[1].fieldSelectors)",
+  },
+  {
+    name: "AWS rejects more than 250 data resource values on a trail",
+    trail: basic({ dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3", ...Array.from({ length: 250 }, (_, i) => `arn:aws:s3:::bucket-${i}/`)] }] }),
+    write: "has a configuration AWS rejects or cannot read (eventSelectors)",
+    read: "has a configuration AWS rejects or cannot read (eventSelectors)",
+  },
+  {
     name: "AWS advanced selector: resources.type AWS::DynamoDB::Table records no S3 object",
     trail: advanced([DATA, { field: "resources.type", equals: ["AWS::DynamoDB::Table"] }]),
     write: NONE("write"), read: NONE("read"),
