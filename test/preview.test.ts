@@ -667,6 +667,19 @@ describe("bad input: one line on stderr, exit 2", () => {
   });
 });
 
+describe("a pack that cannot start", () => {
+  test("its last stderr lines follow the headline, indented and without colour codes; exit 2", async () => {
+    const result = await preview(["--policy-pack", path.join(__dirname, "fixtures", "broken-pack"), "--state", state("compliant")]);
+    expect(result.status).toBe(2);
+    const lines = result.stderr.split("\n").filter((l) => l !== "");
+    expect(lines[0]).toMatch(/^error: cannot start the policy pack in .*broken-pack: policy pack .* exited \(code \d+\) before printing its port; its stderr:$/);
+    expect(lines.slice(1).join("\n")).toMatch(/^ {2}.*\n[\s\S]*Error: broken-pack cannot load/);
+    expect(lines.length).toBeLessThanOrEqual(21);
+    expect(lines.slice(1).every((l) => l.startsWith("  "))).toBe(true);
+    expect(result.stderr).not.toMatch(/\u001b|\\u001b\[/);
+  });
+});
+
 describe("progress", () => {
   test("a long program reports progress on stderr, a short one says nothing", async () => {
     const { result, report } = await previewJson([program("many-resources-js")]);

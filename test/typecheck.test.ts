@@ -109,6 +109,36 @@ describe("the misspelt-operator program (notEqual for notEquals, a string for a 
   }, SLOW);
 });
 
+describe("the run compiles with the options the check used, as the host gives them to ts-node", () => {
+  /** A default import of a CommonJS module: it needs esModuleInterop, which module nodenext brings. */
+  function defaultImportProgram(name: string, files: Record<string, string> = {}): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
+    fs.writeFileSync(path.join(dir, "index.ts"), 'import path from "path";\nexport const logs = path.basename("/buckets/audit-logs");\n');
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+    return dir;
+  }
+
+  test("no tsconfig: Pulumi's defaults (module nodenext, so esModuleInterop) for the check and the run alike", async () => {
+    const result = await preview([defaultImportProgram("default-import")]);
+    expect(result.stderr).not.toMatch(/program failed|TS\d{4}/);
+    expect(result.stdout).toContain("This stack has no CloudTrail trail");
+    expect(result.status).toBe(1);
+  }, SLOW);
+
+  test("PULUMI_NODEJS_TSCONFIG_PATH's options reach the run: module commonjs without esModuleInterop fails as under the CLI", async () => {
+    const dir = defaultImportProgram("default-import-commonjs", {
+      "tsconfig.pulumi.json": '{ "compilerOptions": { "module": "commonjs", "moduleResolution": "node", "noCheck": true } }\n',
+    });
+    const result = await preview([dir], { PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.pulumi.json" });
+    expect(result.stderr).toContain("error: the program failed: TypeError: Cannot read properties of undefined (reading 'basename') (index.ts:2:");
+    expect(result.status).toBe(2);
+    expect((await preview([dir])).status).toBe(1);
+  }, SLOW);
+});
+
 describe("reuse of a check", () => {
   test("a kept answer serves while nothing the check read has changed, and not once a file has", async () => {
     const dir = copyOfFixture("reuse");

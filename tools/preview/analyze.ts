@@ -154,9 +154,17 @@ export async function startPack(packDir: string, limit?: TimeLimit): Promise<{ c
     if (limit && Date.now() >= limit.deadline) {
       throw new PreviewError(`the preview did not finish within the ${limit.seconds}s time limit (--timeout): starting the policy pack`);
     }
-    throw new PreviewError(`cannot start the policy pack in ${packDir}: ${firstLine(errorMessage(err))}`);
+    // The pack's stderr follows the headline: the last lines of it, where a failing load says why.
+    const [headline, ...stderr] = errorMessage(err).split("\n");
+    throw new PreviewError(`cannot start the policy pack in ${packDir}: ${headline}`,
+      stderr.slice(-PACK_STDERR_LINES).map((line) => `  ${line.replace(COLOUR_CODES, "")}`));
   }
 }
+
+/** How many of a pack's last stderr lines a start failure shows. */
+const PACK_STDERR_LINES = 20;
+/** Colour codes in Node's stack traces: dropped, as any other control character is escaped when printed. */
+const COLOUR_CODES = /\u001b\[[0-9;]*m/g;
 
 export async function runPolicies(resources: PreviewResource[], options: PolicyRunOptions): Promise<PolicyRun> {
   const { client, dir } = await startPack(options.packDir, options.timeLimit);

@@ -1,5 +1,5 @@
-// Compiles a program's .ts files as they are required, with the program's TypeScript and
-// tsconfig.json, transpile only.
+// Compiles a program's .ts files as they are required, with the program's TypeScript and the
+// compiler options Pulumi's language host would give ts-node, transpile only.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +17,7 @@ interface TypeScriptLike {
     diagnostics?: { file?: { fileName: string; getLineAndCharacterOfPosition(p: number): { line: number; character: number } }; start?: number; messageText: unknown; category: number }[];
   };
   readConfigFile(file: string, read: (p: string) => string | undefined): { config?: unknown; error?: unknown };
-  parseJsonConfigFileContent(json: unknown, host: unknown, basePath: string): { options: Record<string, unknown> };
+  parseJsonConfigFileContent(json: unknown, host: unknown, basePath: string, existing?: unknown, configFileName?: string): { options: Record<string, unknown> };
   flattenDiagnosticMessageText(text: unknown, newLine: string): string;
   sys: unknown;
   ModuleKind: Record<string, number>;
@@ -40,16 +40,34 @@ function loadTypeScript(dir: string, sdkDir: string): TypeScriptLike {
   throw new Error("no TypeScript compiler found to load the program's .ts files; install typescript");
 }
 
-/** The compiler and the options .ts files are transpiled with. */
+/** Whether this TypeScript knows module nodenext (4.7 and later), which Pulumi's host then defaults to. */
+function knowsNodeNext(version: string): boolean {
+  const [major, minor] = version.split(".").map(Number);
+  return major > 4 || (major === 4 && minor >= 7);
+}
+
+/**
+ * The compiler and the options .ts files are transpiled with: those Pulumi's language host gives
+ * ts-node (typecheck-worker.ts says how), so that the run compiles what the check checked. The
+ * tsconfig is PULUMI_NODEJS_TSCONFIG_PATH or tsconfig.json in the working directory, main's; with
+ * none, the host's defaults alone, whose module nodenext brings esModuleInterop.
+ */
 function typeScriptCompiler(dir: string, sdkDir: string): { ts: TypeScriptLike; compilerOptions: Record<string, unknown> } {
   const ts = loadTypeScript(dir, sdkDir);
-  let options: Record<string, unknown> = { target: ts.ScriptTarget.ES2020 };
-  const tsconfig = path.join(dir, "tsconfig.json");
+  const nodeNext = knowsNodeNext(ts.version);
+  const hostDefaults = { target: "ES2020", module: nodeNext ? "nodenext" : "commonjs", moduleResolution: nodeNext ? "nodenext" : "node" };
+  const tsconfig = path.resolve(process.env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
+  let config: { compilerOptions?: Record<string, unknown> } = {};
   if (fs.existsSync(tsconfig)) {
     const read = ts.readConfigFile(tsconfig, (p) => fs.readFileSync(p, "utf8"));
-    if (read.config) {
-      options = { ...options, ...ts.parseJsonConfigFileContent(read.config, ts.sys, dir).options };
-    }
+    config = (read.config ?? {}) as typeof config;
+  }
+  // As the host does: its defaults under the file's own compilerOptions, over what `extends` brings.
+  config.compilerOptions = { ...config.compilerOptions, ...hostDefaults, ...config.compilerOptions };
+  const options = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(tsconfig), undefined, tsconfig).options;
+  const nodeModules = [ts.ModuleKind.Node16, ts.ModuleKind.NodeNext].filter((k) => k !== undefined);
+  if (options.esModuleInterop === undefined && nodeModules.includes(options.module as number)) {
+    options.esModuleInterop = true;
   }
   const compilerOptions: Record<string, unknown> = {
     ...options,
