@@ -300,14 +300,17 @@ export function s3ObjectCoverage(trail: Trail, access: S3Access, target: BucketT
       basicObjects(selector, access, target, assumption, result);
     }
   }
+  const byPrefix: PrefixSelector[] = [];
   for (const selector of advanced) {
     if (selector instanceof Malformed) continue;
     if (selector instanceof Unknown) {
       if (assumption.assume(selector)) result.covered = result.selected = true;
     } else {
-      advancedObjects(selector, access, target, assumption, result);
+      const prefixes = advancedObjects(selector, access, target, assumption, result);
+      if (prefixes) byPrefix.push(prefixes);
     }
   }
+  if (!result.covered && byPrefix.length > 1 && prefixUnionCovers(byPrefix, target)) result.covered = true;
   return result;
 }
 
@@ -339,12 +342,20 @@ function basicObjects(selector: BasicSelector, access: S3Access, target: BucketT
 }
 
 /**
+ * The resources.ARN conditions of a selector narrowed by nothing else, each startsWith or
+ * notStartsWith with known operands: the field selectors hold together, so an object is recorded
+ * when it meets every one.
+ */
+type PrefixSelector = { operator: "startsWith" | "notStartsWith"; prefixes: string[] }[];
+
+/**
  * An advanced selector records S3 objects when eventCategory is Data and resources.type is
  * AWS::S3::Object; readOnly splits read from write; resources.ARN and every other field narrow it.
+ * A selector narrowed by resources.ARN prefixes alone is returned, for the union with the others.
  */
 function advancedObjects(
   selector: AdvancedSelector, access: S3Access, target: BucketTarget, assumption: Assumption, result: ObjectCoverage,
-): void {
+): PrefixSelector | undefined {
   const fields = selector.fieldSelectors;
   if (fields instanceof Malformed) return;
   if (fields instanceof Unknown) {
@@ -352,6 +363,8 @@ function advancedObjects(
     return;
   }
   const narrowedBy: string[] = [];
+  const byPrefix: PrefixSelector = [];
+  let prefixesOnly = true;
   for (const field of fields) {
     if (field instanceof Malformed) return;
     if (field instanceof Unknown) {
@@ -367,11 +380,35 @@ function advancedObjects(
     } else if (name !== "resources.ARN" || !field.conditions.every((c) => arnConditionCovers(c, target, assumption))) {
       // eventName, eventSource, userIdentity.arn, ...: any condition leaves some object events out.
       narrowedBy.push(field.path);
+      for (const { operator, values } of field.conditions) {
+        if (name !== "resources.ARN" || (operator !== "startsWith" && operator !== "notStartsWith") || !Array.isArray(values)
+          || !values.every((v): v is string => typeof v === "string")) {
+          prefixesOnly = false;
+        } else {
+          byPrefix.push({ operator, prefixes: values });
+        }
+      }
     }
   }
   result.selected = true;
   if (narrowedBy.length === 0) result.covered = true;
   else result.narrowedBy.push(...narrowedBy);
+  return narrowedBy.length > 0 && prefixesOnly ? byPrefix : undefined;
+}
+
+/**
+ * Whether selectors narrowed by resources.ARN prefixes record every object of the target together
+ * (one records all but the log bucket, another the log bucket). The prefixes split the target's
+ * ARNs into classes that each meet the same conditions; one ARN per class, the prefix followed by a
+ * character no operand holds, stands for its class, and each must be recorded by some selector.
+ */
+function prefixUnionCovers(selectors: PrefixSelector[], target: BucketTarget): boolean {
+  const starts = objectPrefixes(target);
+  const operands = selectors.flatMap((s) => s.flatMap((c) => c.prefixes));
+  const classes = [...starts, ...operands.filter((p) => starts.some((t) => p.startsWith(t)))].map((p) => `${p}${UNNAMED}`);
+  const records = (selector: PrefixSelector, arn: string) => selector.every(({ operator, prefixes }) =>
+    prefixes.some((p) => arn.startsWith(p)) === (operator === "startsWith"));
+  return classes.every((arn) => selectors.some((selector) => records(selector, arn)));
 }
 
 /** The ARN prefixes every object of the target starts with, one per partition. */

@@ -117,6 +117,32 @@ export const OBJECT_CASES: ObjectCase[] = [
     write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
   },
   {
+    name: "AWS advanced selectors are a union: every bucket but the log bucket, and the log bucket, are every bucket",
+    trail: advanced(
+      [DATA, S3_TYPE, { field: "resources.ARN", notStartsWiths: ["arn:aws:s3:::audit-logs/"] }],
+      [DATA, S3_TYPE, { field: "resources.ARN", startsWiths: ["arn:aws:s3:::audit-logs/"] }],
+    ),
+    write: "compliant", read: "compliant",
+  },
+  {
+    name: "AWS advanced selectors are a union: every bucket but the log bucket, and part of the log bucket, leave the rest of it out",
+    trail: advanced(
+      [DATA, S3_TYPE, { field: "resources.ARN", notStartsWiths: ["arn:aws:s3:::audit-logs/"] }],
+      [DATA, S3_TYPE, { field: "resources.ARN", startsWiths: ["arn:aws:s3:::audit-logs/AWSLogs/"] }],
+    ),
+    write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2] and advancedEventSelectors[2].fieldSelectors[2]"),
+    read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2] and advancedEventSelectors[2].fieldSelectors[2]"),
+  },
+  {
+    name: "AWS advanced selectors are a union only of what each records: the log bucket's selector, narrowed by eventName too, leaves it out",
+    trail: advanced(
+      [DATA, S3_TYPE, { field: "resources.ARN", notStartsWiths: ["arn:aws:s3:::audit-logs/"] }],
+      [DATA, S3_TYPE, { field: "resources.ARN", startsWiths: ["arn:aws:s3:::audit-logs/"] }, { field: "eventName", equals: ["PutObject"] }],
+    ),
+    write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2], advancedEventSelectors[2].fieldSelectors[2] and advancedEventSelectors[2].fieldSelectors[3]"),
+    read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2], advancedEventSelectors[2].fieldSelectors[2] and advancedEventSelectors[2].fieldSelectors[3]"),
+  },
+  {
     name: "AWS advanced selector: resources.ARN equals names single objects",
     trail: advanced([DATA, S3_TYPE, { field: "resources.ARN", equals: ["arn:aws:s3:::customer-data/report.csv"] }]),
     write: NARROWED("write", "advancedEventSelectors[1].fieldSelectors[2]"), read: NARROWED("read", "advancedEventSelectors[1].fieldSelectors[2]"),
